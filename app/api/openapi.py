@@ -1,0 +1,85 @@
+"""The OpenAPI 3 description of /api/v1: the whole HTTP surface in one table, schemas from marshmallow."""
+
+from functools import cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from app.schemas.auth import LoginIn, LoginOut
+from app.schemas.places import NearbyIn, NearbyOut, PlaceDetailOut
+from app.schemas.solutions import CompareIn, CompareOut
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "example": "invalid_values"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": True},
+            },
+        }
+    },
+}
+
+
+def _errors(*statuses: int) -> dict:
+    text = {400: "Malformed input", 401: "Missing or bad token", 403: "Not allowed", 404: "Not found",
+            422: "Invalid values", 429: "Too many requests"}
+    return {str(s): {"description": text[s], "content": {"application/json": {"schema": {"$ref":
+            "#/components/schemas/Error"}}}} for s in statuses}
+
+
+def _json(schema) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+# (path, method, operation) — keep in step with app/api/*.py
+OPERATIONS = [
+    ("/healthz", "get", {"summary": "Liveness and database check", "security": [],
+                         "responses": {"200": {"description": "OK"}}}),
+    ("/api/v1/auth/login", "post", {
+        "summary": "Log in; returns a bearer token", "security": [],
+        "requestBody": {"required": True, **_json(LoginIn)},
+        "responses": {"200": {"description": "Token and user", **_json(LoginOut)}, **_errors(400, 401, 422, 429)},
+    }),
+    ("/api/v1/places", "get", {
+        "summary": "Places near a point, nearest first",
+        "parameters": [{"in": "query", "schema": NearbyIn}],
+        "responses": {"200": {"description": "Places", **_json(NearbyOut)}, **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/places/{place_id}", "get", {
+        "summary": "One place with its context",
+        "parameters": [{"in": "path", "name": "place_id", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Place", **_json(PlaceDetailOut)}, **_errors(401, 404)},
+    }),
+    ("/api/v1/solutions/compare", "post", {
+        "summary": "Three solution options for a budget and needs",
+        "requestBody": {"required": True, **_json(CompareIn)},
+        "responses": {"200": {"description": "Exactly three options", **_json(CompareOut)},
+                      **_errors(400, 401, 422)},
+    }),
+]
+
+
+@cache
+def build_spec() -> dict:
+    spec = APISpec(
+        title="Battlemap API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Field-sales battle maps. Socket events are documented in docs/socket-events.md."},
+        security=[{"bearer": []}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", ERROR)
+    by_path: dict[str, dict] = {}
+    for path, method, operation in OPERATIONS:
+        by_path.setdefault(path, {})[method] = operation
+    for path, operations in by_path.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

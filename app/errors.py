@@ -1,0 +1,91 @@
+"""Domain errors and the one JSON error shape: ``{"error": {"code", "message", "fields"}}``.
+
+Services raise ``AppError`` subclasses; the HTTP edge (here) and the socket edge (``app.realtime``)
+translate them with ``error_body``.
+"""
+
+import logging
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "Bad request."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, fields: dict | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.code = code or self.code
+        self.fields = fields or {}
+
+
+class MalformedInput(AppError):
+    status, code, message = 400, "malformed_request", "The request could not be read."
+
+
+class InvalidInput(AppError):
+    status, code, message = 422, "invalid_values", "Some values are not valid."
+
+
+class Unauthorized(AppError):
+    status, code, message = 401, "unauthorized", "Log in first."
+
+
+class Forbidden(AppError):
+    status, code, message = 403, "forbidden", "You may not do this."
+
+
+class NotFound(AppError):
+    status, code, message = 404, "not_found", "Not found."
+
+
+class RateLimited(AppError):
+    status, code, message = 429, "rate_limited", "Too many attempts; wait a moment and try again."
+
+    def __init__(self, retry_after_s: int, **kwargs):
+        super().__init__(**kwargs)
+        self.retry_after_s = retry_after_s
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    response = jsonify(error_body(code, message, fields))
+    response.status_code = status
+    return response
+
+
+def _snake(name: str) -> str:
+    return name.lower().replace(" ", "_").replace("-", "_").replace("'", "")
+
+
+def init_app(app) -> None:
+    @app.errorhandler(AppError)
+    def handle_app_error(err: AppError):
+        response = error_response(err.status, err.code, err.message, err.fields)
+        if isinstance(err, RateLimited):
+            response.headers["Retry-After"] = str(err.retry_after_s)
+        return response
+
+    @app.errorhandler(429)
+    def handle_rate_limited(err: HTTPException):
+        return error_response(429, "rate_limited", RateLimited.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(err: HTTPException):
+        return error_response(err.code or 500, _snake(err.name), err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(err: Exception):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side.")

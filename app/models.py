@@ -1,0 +1,204 @@
+"""SQLAlchemy models: columns, relationships and small invariants. Logic lives in ``app.services``."""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+ROLES = ("rep", "guide", "manager", "admin")
+SKILL_LEVELS = ("junior", "intermediate", "senior")
+STAGES = ("prospecting", "discovery", "proposal", "negotiation", "closing", "after_sales")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    skill_level: Mapped[str | None] = mapped_column(String(16))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region | None] = relationship()
+
+
+class ZoneType(db.Model):
+    __tablename__ = "zone_types"
+    __table_args__ = (UniqueConstraint("region_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+
+
+class Zone(db.Model):
+    __tablename__ = "zones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    zone_type_id: Mapped[int] = mapped_column(ForeignKey("zone_types.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # WGS-84 rings as [[lon, lat], ...]
+    shell: Mapped[list] = mapped_column(JSON)
+    holes: Mapped[list] = mapped_column(JSON, default=list)
+
+    zone_type: Mapped[ZoneType] = relationship()
+
+
+class PlaceCategory(db.Model):
+    __tablename__ = "place_categories"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    default_radius_m: Mapped[float] = mapped_column(default=500.0)
+
+
+class Place(db.Model):
+    __tablename__ = "places"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(ForeignKey("place_categories.key"))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    radius_m: Mapped[float] = mapped_column(default=500.0)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    budget_cny: Mapped[int | None]
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+
+    notices: Mapped[list["ProcurementNotice"]] = relationship(
+        back_populates="place", order_by="desc(ProcurementNotice.published_on)", cascade="all, delete-orphan"
+    )
+    contacts: Mapped[list["Contact"]] = relationship(back_populates="place", cascade="all, delete-orphan")
+    competitor_moves: Mapped[list["CompetitorMove"]] = relationship(
+        back_populates="place", order_by="desc(CompetitorMove.observed_on)", cascade="all, delete-orphan"
+    )
+
+
+class ProcurementNotice(db.Model):
+    __tablename__ = "procurement_notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    published_on: Mapped[date]
+    amount_cny: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(128), default="")
+
+    place: Mapped[Place] = relationship(back_populates="notices")
+
+
+class Contact(db.Model):
+    """A key contact at a place. ``background`` is personal data: shown only when ``consent`` is true."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(128))
+    background: Mapped[str] = mapped_column(Text, default="")
+    consent: Mapped[bool] = mapped_column(default=False)
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+
+    place: Mapped[Place] = relationship(back_populates="contacts")
+
+
+class CompetitorMove(db.Model):
+    __tablename__ = "competitor_moves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    competitor: Mapped[str] = mapped_column(String(128))
+    move: Mapped[str] = mapped_column(Text)
+    observed_on: Mapped[date]
+
+    place: Mapped[Place] = relationship(back_populates="competitor_moves")
+
+
+class ContentPack(db.Model):
+    __tablename__ = "content_packs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+
+    versions: Mapped[list["PackVersion"]] = relationship(back_populates="pack", order_by="PackVersion.number")
+    published_version: Mapped["PackVersion | None"] = relationship(
+        primaryjoin="and_(ContentPack.id == PackVersion.pack_id, PackVersion.status == 'published')",
+        viewonly=True,
+        uselist=False,
+    )
+
+
+class PackVersion(db.Model):
+    """An immutable snapshot of a pack's body (the validated YAML as JSON).
+
+    At most one version of a pack has ``status == "published"``; that is the one reps see.
+    """
+
+    __tablename__ = "pack_versions"
+    __table_args__ = (UniqueConstraint("pack_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("content_packs.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    pack: Mapped[ContentPack] = relationship(back_populates="versions")
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    price_cny: Mapped[int]
+    delivery_days: Mapped[int]
+    service_commitments: Mapped[list] = mapped_column(JSON, default=list)
+    needs: Mapped[list] = mapped_column(JSON, default=list)
+    tier: Mapped[str] = mapped_column(String(16))
+    fits_categories: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Popup(db.Model):
+    """Every popup pushed to a rep, with what was shown and why (for feedback and A/B roll-ups)."""
+
+    __tablename__ = "popups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    pack_version_id: Mapped[int | None] = mapped_column(ForeignKey("pack_versions.id"))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class GeoVersion(db.Model):
+    """One row; bumped whenever places or zones change so every process rebuilds its geo index."""
+
+    __tablename__ = "geo_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,56 @@
+"""The ``/field`` namespace: reps' phones send locations; the server pushes popups.
+
+Events (see docs/socket-events.md):
+- connect, auth ``{"token"}`` — refused without a valid token.
+- client → ``location`` ``{"lat","lon","accuracy_m","ts"}``; ack ``{"ok": true}`` or ``{"ok": false, "error"}``.
+- server → ``popup`` to the rep's own room when a fence is entered.
+"""
+
+import logging
+
+from flask import session
+from flask_socketio import Namespace, join_room
+
+from app import notifier
+from app.errors import AppError, error_body
+from app.extensions import db
+from app.schemas import load
+from app.schemas.field import LocationIn
+from app.services import auth as auth_service
+from app.services.locations import record_location
+
+log = logging.getLogger(__name__)
+
+
+class FieldNamespace(Namespace):
+    def on_connect(self, auth=None):
+        """A phone connects with ``auth={"token": ...}``; refused (with the error shape) if the token is bad."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            user = auth_service.user_from_token(token)
+        except AppError as err:
+            raise ConnectionRefusedError(error_body(err.code, err.message)) from err
+        session["user_id"] = user.id
+        join_room(notifier.rep_room(user.id))
+
+    def on_location(self, data=None):
+        """Rep → server: a location fix. Popups for entered fences go to the rep's room; the ack reports."""
+        fix = load(LocationIn(), data)
+        rep = auth_service.user_by_id(session.get("user_id"))
+        outcome = record_location(rep=rep, lat=fix["lat"], lon=fix["lon"], accuracy_m=fix["accuracy_m"],
+                                  ts_ms=fix["ts"])
+        for popup in outcome.popups:
+            notifier.push_popup(rep.id, popup)
+        ack = {"ok": True, "popups": len(outcome.popups)}
+        if outcome.dropped:
+            ack["dropped"] = outcome.dropped
+        return ack
+
+
+def handle_error(err: Exception) -> dict:
+    """Any failing /field handler answers its ack in the error shape; the connection stays up."""
+    db.session.rollback()
+    if isinstance(err, AppError):
+        return {"ok": False, **error_body(err.code, err.message, err.fields)}
+    log.exception("socket handler failed", exc_info=err)
+    return {"ok": False, **error_body("internal_error", "Something went wrong on our side.")}

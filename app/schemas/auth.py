@@ -1,0 +1,20 @@
+from marshmallow import Schema, fields, validate
+
+
+class LoginIn(Schema):
+    email = fields.String(required=True, validate=[validate.Length(max=254), validate.Email()])
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    skill_level = fields.String(allow_none=True)
+    locale = fields.String()
+
+
+class LoginOut(Schema):
+    token = fields.String()
+    user = fields.Nested(UserOut)

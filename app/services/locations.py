@@ -1,0 +1,38 @@
+"""A rep's location fix → fence events → popups for the places entered."""
+
+from dataclasses import dataclass, field
+
+from app.extensions import db
+from app.models import User
+from app.services import geo_state
+from app.services.places import get_place
+from app.services.scenarios import compose_popup
+from geo import FenceEvent, Fix
+
+
+@dataclass
+class LocationOutcome:
+    events: list[FenceEvent] = field(default_factory=list)
+    popups: list[dict] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> str | None:
+        return next((e.reason for e in self.events if e.event == "drop"), None)
+
+
+def record_location(*, rep: User, lat: float, lon: float, accuracy_m: float | None, ts_ms: int) -> LocationOutcome:
+    """Run the fix through this process's fence tracker; compose a popup for every place entered."""
+    state = geo_state.state()
+    snap = state.snapshot()
+    events = state.tracker.update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
+    outcome = LocationOutcome(events=events)
+    for event in events:
+        if event.event == "enter" and event.place_id is not None:
+            place = get_place(event.place_id)
+            outcome.popups.append(compose_popup(
+                rep=rep, place=place, zone=snap.zone_for(place.lat, place.lon),
+                distance_m=event.distance_m if event.distance_m is not None else 0.0,
+            ))
+    if outcome.popups:
+        db.session.commit()
+    return outcome

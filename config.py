@@ -1,0 +1,68 @@
+"""Configuration classes: pick one with ``create_app(ConfigClass)``.
+
+SQLite in ``instance/`` is the embedded default; ``DATABASE_URL`` switches to PostgreSQL and ``REDIS_URL``
+makes Redis the Socket.IO message queue so several processes can push to each other's clients.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Heroku-style URLs and bare postgresql:// both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'battlemap.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    TOKEN_MAX_AGE_S = 7 * 24 * 3600
+    JSON_AS_ASCII = False
+    # Fence settings (see docs/geo.md); fix timestamps drive them, not the wall clock.
+    FENCE_EXIT_MARGIN_M = 50.0
+    FENCE_COOLDOWN_S = 1800
+    FENCE_DWELL_S = 300
+    FENCE_MAX_ACCURACY_M = 200.0
+    FENCE_MAX_SPEED_MPS = 70.0
+    FENCE_SESSION_GAP_S = 1800
+    PLACES_MAX_RADIUS_M = 50_000
+    POPUP_NOTICE_DAYS = 92
+    LOGIN_RATE_LIMIT = (10, 60)  # attempts per window seconds, per email + address
+    DEFAULT_LOCALE = "zh"
+    PWA_DIR = BASE_DIR / "pwa" / "public"
+    MIGRATIONS_DIR = BASE_DIR / "migrations"
+    CONTENT_PACKS_DIR = BASE_DIR / "content_packs"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class ProductionConfig(Config):
+    @classmethod
+    def check(cls) -> None:
+        if cls.SECRET_KEY == Config.SECRET_KEY:
+            raise RuntimeError("Set SECRET_KEY before running in production.")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    LOGIN_RATE_LIMIT = (5, 60)
+
+
+def config_from_env():
+    name = os.environ.get("BATTLEMAP_CONFIG", "development")
+    return {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}[name]

@@ -1,0 +1,347 @@
+"""Per-rep fence state: enter / inside / dwell / exit with hysteresis, cooldown and fix hygiene.
+
+The rules, in the order a fix goes through them (see docs/geo.md for the field-sales version):
+
+1. **Hygiene** — a fix is *dropped* (a ``drop`` event whose ``reason`` says why; the state is unchanged):
+
+   * ``invalid``: latitude/longitude out of range or not a number, negative or non-finite accuracy;
+   * ``out_of_order``: its timestamp is not after the last accepted fix (equal counts: a re-delivery);
+   * ``stale``: older than the last accepted fix by more than ``stale_after_s`` (a cached fix delivered
+     late), or — when the server knows the receive time (``Fix.received_ms``) — older than
+     ``max_fix_age_s`` on arrival;
+   * ``low_accuracy``: ``accuracy_m`` worse than ``max_accuracy_m``;
+   * ``impossible_speed``: reaching it from the last accepted fix needs more than ``max_speed_mps``,
+     after giving both fixes the benefit of their accuracy circles. If ``reanchor_after`` such fixes in
+     a row agree with each other (a real jump, or the previous fix was the outlier), the last of them is
+     accepted and becomes the new anchor.
+
+2. **Session** — a fix more than ``session_gap_s`` after the last accepted one starts afresh: the rep is
+   outside everything, cooldowns are forgotten, so the first fix inside a fence enters (the rep who opens
+   the app at the hospital door gets the card). Places and zones the rep was still inside are closed with
+   ``exit`` events (``reason="session_gap"``, timestamped at the last fix seen there).
+
+3. **Places** — with ``k = edge_confidence × accuracy_m`` (accuracy ``None`` counts as 0):
+
+   * enter when ``distance + k <= radius`` (the accuracy circle is wholly inside). A fix inside the fence
+     whose circle straddles the edge is *uncertain*: it is accepted (it moves the rep) but neither enters
+     nor exits anything, and produces no event — it is not useless, so it is not a drop;
+   * exit when ``distance - k > radius + exit_margin_m`` (hysteresis: jitter at the edge cannot flap);
+   * an ``enter`` is emitted only if the last ``enter`` for that place is at least ``cooldown_s`` old;
+     a quicker re-entry marks the rep inside again silently (no second popup);
+   * ``dwell`` once per visit, on the first fix at least ``dwell_s`` after the visit started.
+
+4. **Zones** — the same enter / exit-with-margin / straddle rules against the polygon boundary (holes
+   included), over every zone containing the fix. Zones have no cooldown and no dwell.
+
+Events of one fix come in this order: place exits, zone exits, zone enters, place enters (nearest first),
+dwells. Only fix timestamps (epoch ms) drive time, so a replay gives the same events every time.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+from .distance import haversine_m
+from .index import GeoIndex, check_point
+
+__all__ = ["DROP_REASONS", "FenceEvent", "FenceSettings", "FenceTracker", "Fix"]
+
+DROP_REASONS = ("invalid", "out_of_order", "stale", "low_accuracy", "impossible_speed")
+_STATE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FenceSettings:
+    """Tunable fence rules. Distances in metres, durations in seconds (of fix time, not wall clock)."""
+
+    exit_margin_m: float = 50.0
+    """Leave a place only this far beyond its radius (hysteresis)."""
+    cooldown_s: float = 1800
+    """No second ``enter`` (popup) for the same place within this time of the previous one."""
+    dwell_s: float = 300
+    """Inside a place this long → one ``dwell`` event (a visit check-in candidate)."""
+    max_accuracy_m: float = 200.0
+    """Fixes reporting a worse accuracy are dropped (``low_accuracy``)."""
+    max_speed_mps: float = 70.0
+    """Faster than this (252 km/h) between accepted fixes is a glitch (``impossible_speed``)."""
+    session_gap_s: float = 1800
+    """No accepted fix for this long → next fix starts a new session (outside everything)."""
+    edge_confidence: float = 1.0
+    """Multiplier on ``accuracy_m`` for the straddle test; 0 trusts the fix point blindly."""
+    stale_after_s: float = 120
+    """A dropped old fix more than this behind the last accepted one is reported ``stale``."""
+    max_fix_age_s: float = 120
+    """With ``Fix.received_ms`` set, fixes older than this on arrival are dropped as ``stale``."""
+    reanchor_after: int = 3
+    """This many consecutive, mutually consistent ``impossible_speed`` fixes re-anchor the rep (0: never)."""
+
+    def __post_init__(self):
+        for name in ("exit_margin_m", "cooldown_s", "dwell_s", "max_accuracy_m", "max_speed_mps",
+                     "session_gap_s", "edge_confidence", "stale_after_s", "max_fix_age_s",
+                     "reanchor_after"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
+                raise ValueError(f"FenceSettings.{name} must be a finite number >= 0, got {v!r}")
+        if self.max_speed_mps == 0:
+            raise ValueError("FenceSettings.max_speed_mps must be > 0")
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One location fix from a phone: WGS-84 ``lat``/``lon`` degrees, ``accuracy_m`` (68 % radius in
+    metres, None = unknown, treated as exact), ``ts_ms`` when it was measured (epoch ms), and optionally
+    ``received_ms`` when the server got it (enables the age check; leave None in replays)."""
+
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    ts_ms: int
+    received_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FenceEvent:
+    """What the tracker concluded from a fix. ``event`` is 'enter' | 'exit' | 'dwell' | 'drop'.
+
+    Place events carry ``place_id``, zone events ``zone_id``; ``reason`` explains drops and unusual exits
+    (``session_gap``, ``place_removed``, ``zone_removed``); ``distance_m`` is the great-circle distance to
+    the place when known.
+    """
+
+    rep_id: int
+    ts_ms: int
+    event: str
+    place_id: int | None = None
+    zone_id: int | None = None
+    reason: str | None = None
+    distance_m: float | None = None
+
+    def as_dict(self) -> dict:
+        """The replay JSON line: ``{"rep_id","ts","event","place_id","zone_id","reason"}``."""
+        return {
+            "rep_id": self.rep_id,
+            "ts": self.ts_ms,
+            "event": self.event,
+            "place_id": self.place_id,
+            "zone_id": self.zone_id,
+            "reason": self.reason,
+        }
+
+
+class _RepState:
+    __slots__ = ("acc", "cooldown", "jump", "lat", "lon", "places", "ts", "zones")
+
+    def __init__(self):
+        self.ts = 0
+        self.lat = 0.0
+        self.lon = 0.0
+        self.acc = 0.0
+        self.places: dict[int, list] = {}  # place_id -> [visit_start_ts, dwell_sent]
+        self.cooldown: dict[int, int] = {}  # place_id -> ts of the last emitted enter
+        self.zones: set[int] = set()
+        self.jump: list | None = None  # [lat, lon, acc, ts, count] of rejected-but-consistent fixes
+
+
+class FenceTracker:
+    """Fence state of many reps, in memory, keyed by ``rep_id``. Thread-safe (one lock per tracker).
+
+    ``update`` is the whole engine for one fix; ``export_state``/``import_state`` carry a rep's state
+    across a reconnect or to another process as a JSON-safe dict.
+    """
+
+    def __init__(self, settings: FenceSettings | None = None):
+        self.settings = settings or FenceSettings()
+        self._states: dict[int, _RepState] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    # -- public API ---------------------------------------------------------------------------------
+    def update(self, rep_id: int, fix: Fix, index: GeoIndex) -> list[FenceEvent]:
+        """Run one fix of ``rep_id`` through the rules against ``index``; returns the events it causes."""
+        with self._lock:
+            return self._update(rep_id, fix, index)
+
+    def forget(self, rep_id: int) -> None:
+        """Drop all state of a rep (e.g. on logout); the next fix starts a new session."""
+        with self._lock:
+            self._states.pop(rep_id, None)
+
+    def export_state(self, rep_id: int) -> dict:
+        """The rep's state as a JSON-safe dict (``{"version": 1, "last": None}`` when there is none)."""
+        with self._lock:
+            st = self._states.get(rep_id)
+            if st is None:
+                return {"version": _STATE_VERSION, "last": None}
+            return {
+                "version": _STATE_VERSION,
+                "last": {"ts": st.ts, "lat": st.lat, "lon": st.lon, "acc": st.acc},
+                "places": {str(pid): {"since": v[0], "dwelled": v[1]} for pid, v in st.places.items()},
+                "cooldown": {str(pid): t for pid, t in st.cooldown.items()},
+                "zones": sorted(st.zones),
+                "jump": list(st.jump) if st.jump is not None else None,
+            }
+
+    def import_state(self, rep_id: int, state: dict) -> None:
+        """Restore a rep's state from :meth:`export_state` output (replaces any current state).
+
+        Raises ValueError on an unknown version or a malformed dict.
+        """
+        if not isinstance(state, dict) or state.get("version") != _STATE_VERSION:
+            raise ValueError("unsupported fence state")
+        last = state.get("last")
+        with self._lock:
+            if last is None:
+                self._states.pop(rep_id, None)
+                return
+            try:
+                st = _RepState()
+                st.ts = int(last["ts"])
+                st.lat, st.lon = check_point(last["lat"], last["lon"])
+                st.acc = float(last["acc"])
+                st.places = {int(k): [int(v["since"]), bool(v["dwelled"])]
+                             for k, v in state.get("places", {}).items()}
+                st.cooldown = {int(k): int(v) for k, v in state.get("cooldown", {}).items()}
+                st.zones = {int(z) for z in state.get("zones", ())}
+                jump = state.get("jump")
+                st.jump = None if jump is None else [float(jump[0]), float(jump[1]), float(jump[2]),
+                                                     int(jump[3]), int(jump[4])]
+            except (KeyError, TypeError, IndexError) as exc:
+                raise ValueError(f"malformed fence state: {exc}") from exc
+            self._states[rep_id] = st
+
+    # -- engine -------------------------------------------------------------------------------------
+    def _update(self, rep_id: int, fix: Fix, index: GeoIndex) -> list[FenceEvent]:
+        s = self.settings
+        ts = int(fix.ts_ms)
+        try:
+            lat, lon = check_point(fix.lat, fix.lon)
+            acc = 0.0 if fix.accuracy_m is None else float(fix.accuracy_m)
+        except (TypeError, ValueError):
+            return [FenceEvent(rep_id, ts, "drop", reason="invalid")]
+        if not (acc >= 0.0 and math.isfinite(acc)):
+            return [FenceEvent(rep_id, ts, "drop", reason="invalid")]
+
+        st = self._states.get(rep_id)
+        if st is not None and ts <= st.ts:
+            stale = st.ts - ts > s.stale_after_s * 1000
+            return [FenceEvent(rep_id, ts, "drop", reason="stale" if stale else "out_of_order")]
+        if fix.received_ms is not None and fix.received_ms - ts > s.max_fix_age_s * 1000:
+            return [FenceEvent(rep_id, ts, "drop", reason="stale")]
+        if acc > s.max_accuracy_m:
+            return [FenceEvent(rep_id, ts, "drop", reason="low_accuracy")]
+
+        events: list[FenceEvent] = []
+        if st is not None and ts - st.ts > s.session_gap_s * 1000:
+            self._close(rep_id, st, st.ts, "session_gap", events)
+            st = None
+        if st is None:
+            st = _RepState()
+            self._states[rep_id] = st
+        else:
+            moved = haversine_m(st.lat, st.lon, lat, lon) - st.acc - acc
+            if moved > s.max_speed_mps * (ts - st.ts) / 1000.0 and not self._reanchor(st, lat, lon, acc, ts):
+                events.append(FenceEvent(rep_id, ts, "drop", reason="impossible_speed"))
+                return events
+        st.jump = None
+        st.ts, st.lat, st.lon, st.acc = ts, lat, lon, acc
+        self._evaluate(rep_id, st, lat, lon, acc, ts, index, events)
+        return events
+
+    def _reanchor(self, st: _RepState, lat: float, lon: float, acc: float, ts: int) -> bool:
+        """Track consecutive too-fast fixes; True when enough of them agree to trust the new position."""
+        s = self.settings
+        j = st.jump
+        if j is not None and ts > j[3]:
+            moved = haversine_m(j[0], j[1], lat, lon) - j[2] - acc
+            if moved <= s.max_speed_mps * (ts - j[3]) / 1000.0:
+                count = j[4] + 1
+                if 0 < s.reanchor_after <= count:
+                    return True
+                st.jump = [lat, lon, acc, ts, count]
+                return False
+        st.jump = [lat, lon, acc, ts, 1]
+        return 0 < s.reanchor_after <= 1
+
+    def _close(self, rep_id, st: _RepState, ts: int, reason: str, events: list) -> None:
+        for pid in sorted(st.places):
+            events.append(FenceEvent(rep_id, ts, "exit", place_id=pid, reason=reason))
+        for zid in sorted(st.zones):
+            events.append(FenceEvent(rep_id, ts, "exit", zone_id=zid, reason=reason))
+
+    def _evaluate(self, rep_id, st: _RepState, lat, lon, acc, ts, index: GeoIndex, events: list) -> None:
+        s = self.settings
+        k = s.edge_confidence * acc
+        inside = st.places
+        raw = index._fence_raw(lat, lon)
+        zidx = index._zone_idx_at(lat, lon)
+        if not raw and not inside and not zidx and not st.zones:
+            return  # the common case: nowhere near anything
+
+        radius = index._radius
+        ids = index._ids
+        enters = []
+        dist: dict[int, float] = {}
+        for d, i in raw:
+            pid = ids[i]
+            dist[pid] = d
+            if pid not in inside and d + k <= radius[i]:
+                enters.append((d, pid))
+
+        # place exits (hysteresis: beyond radius + margin, even allowing for the accuracy circle)
+        if inside:
+            for pid in sorted(inside):
+                if pid in dist:
+                    continue
+                if not index.has_place(pid):
+                    del inside[pid]
+                    events.append(FenceEvent(rep_id, ts, "exit", place_id=pid, reason="place_removed"))
+                    continue
+                d = index.distance_to_place_m(pid, lat, lon)
+                dist[pid] = d
+                if d - k > index.place(pid).radius_m + s.exit_margin_m:
+                    del inside[pid]
+                    events.append(FenceEvent(rep_id, ts, "exit", place_id=pid, distance_m=d))
+
+        # zones
+        if zidx or st.zones:
+            zids = index._zone_ids
+            now = [zids[j] for j in zidx]
+            now_set = set(now)
+            for zid in sorted(st.zones - now_set):
+                if zid not in index._zone_pos:
+                    st.zones.discard(zid)
+                    events.append(FenceEvent(rep_id, ts, "exit", zone_id=zid, reason="zone_removed"))
+                elif not index.zone_edge_within(zid, lat, lon, s.exit_margin_m + k):
+                    st.zones.discard(zid)
+                    events.append(FenceEvent(rep_id, ts, "exit", zone_id=zid))
+            for zid in now:
+                if zid not in st.zones and (k == 0.0 or not index.zone_edge_within(zid, lat, lon, k)):
+                    st.zones.add(zid)
+                    events.append(FenceEvent(rep_id, ts, "enter", zone_id=zid))
+
+        # place enters, nearest first; cooldown decides whether the popup fires again
+        if enters:
+            enters.sort()
+            cooldown = st.cooldown
+            cooldown_ms = s.cooldown_s * 1000
+            for d, pid in enters:
+                inside[pid] = [ts, False]
+                last = cooldown.get(pid)
+                if last is None or ts - last >= cooldown_ms:
+                    cooldown[pid] = ts
+                    events.append(FenceEvent(rep_id, ts, "enter", place_id=pid, distance_m=d))
+            if len(cooldown) > 64:  # keep the map small for reps who pass hundreds of places a day
+                for pid in [p for p, t in cooldown.items() if ts - t >= cooldown_ms and p not in inside]:
+                    del cooldown[pid]
+
+        # dwell: one per visit
+        if inside:
+            dwell_ms = s.dwell_s * 1000
+            for pid, v in inside.items():
+                if not v[1] and ts - v[0] >= dwell_ms:
+                    v[1] = True
+                    events.append(FenceEvent(rep_id, ts, "dwell", place_id=pid, distance_m=dist.get(pid)))

@@ -1,0 +1,215 @@
+"""The /field socket: location in, popup out (the core-loop contract)."""
+
+import time
+
+import pytest
+
+from app.extensions import socketio
+from tests.conftest import place_by_category
+
+POPUP_FIELDS = {"id", "place", "zone", "distance_m", "context", "talk_tracks", "counters", "why", "pack",
+                "created_at"}
+T0 = int(time.time() * 1000) - 3_600_000
+MIN = 60_000
+
+
+def fix(lat, lon, ts, accuracy=15.0):
+    return {"lat": lat, "lon": lon, "accuracy_m": accuracy, "ts": ts}
+
+
+def popups(sock):
+    return [m["args"][0] for m in sock.get_received("/field") if m["name"] == "popup"]
+
+
+def send(sock, payload):
+    return sock.emit("location", payload, namespace="/field", callback=True)
+
+
+def outside(app, place, km: float = 3.0):
+    """A point north of ``place`` that lies in no fence."""
+    from app.services.geo_state import snapshot
+
+    with app.app_context():
+        index = snapshot().index
+        lat = place.lat + km / 111.0
+        while index.fences_at(lat, place.lon, extra_m=200):
+            lat += 0.005
+    return lat, place.lon
+
+
+@pytest.fixture
+def hospital(app):
+    return place_by_category(app, "tier3_hospital")
+
+
+def test_connect_without_token_is_refused(app):
+    """Is a socket without a token refused?"""
+    sock = socketio.test_client(app, namespace="/field")
+    assert not sock.is_connected("/field")
+
+
+def test_connect_with_bad_token_is_refused(app):
+    sock = socketio.test_client(app, namespace="/field", auth={"token": "forged"})
+    assert not sock.is_connected("/field")
+
+
+def test_entering_a_fence_pushes_an_explained_popup(field, hospital):
+    """Does a rep at the hospital door get its card — context, talk-tracks, counters and why?"""
+    sock = field()
+    ack = send(sock, fix(hospital.lat + 0.001, hospital.lon, T0))
+    assert ack == {"ok": True, "popups": 1}
+    [popup] = popups(sock)
+    assert POPUP_FIELDS <= set(popup)
+    assert popup["place"]["id"] == hospital.id
+    assert {"id", "name", "category", "lat", "lon"} <= set(popup["place"])
+    assert 100 < popup["distance_m"] < 130
+    assert popup["zone"] and {"id", "type", "name"} <= set(popup["zone"])
+    assert len(popup["context"]["procurement_notices"]) >= 3
+    assert popup["context"]["contacts"]
+    assert popup["talk_tracks"], "the hospital's zone type has a pack"
+    for track in popup["talk_tracks"]:
+        assert {"id", "title", "stage", "lines", "objections", "variant"} <= set(track)
+        assert len(track["objections"]) >= 3
+        assert all({"objection", "response"} == set(o) for o in track["objections"])
+    assert popup["counters"]
+    assert popup["pack"]["id"] and popup["pack"]["version"] >= 1
+    rules = {w["rule"] for w in popup["why"]}
+    assert {"fence_entered", "zone_type", "skill_level"} <= rules
+    assert all(w["detail"] for w in popup["why"])
+
+
+def test_popup_is_composed_from_the_zone_types_pack(field, hospital, app):
+    """Is the pack the one published for the place's zone type?"""
+    from app.extensions import db
+    from app.models import ContentPack
+
+    sock = field()
+    send(sock, fix(hospital.lat, hospital.lon, T0))
+    [popup] = popups(sock)
+    with app.app_context():
+        pack = db.session.query(ContentPack).filter_by(key=popup["pack"]["id"]).one()
+        body = pack.published_version.body
+    assert popup["zone"]["type"] in body["zone_types"]
+    assert {t["id"] for t in popup["talk_tracks"]} <= {t["id"] for t in body["talk_tracks"]}
+
+
+def test_staying_inside_does_not_repeat(field, hospital):
+    sock = field()
+    send(sock, fix(hospital.lat, hospital.lon, T0))
+    assert len(popups(sock)) == 1
+    for i in range(1, 5):
+        assert send(sock, fix(hospital.lat + 0.0002 * i, hospital.lon, T0 + i * MIN))["ok"]
+    assert popups(sock) == []
+
+
+def test_return_after_cooldown_repeats_but_not_before(field, hospital, app):
+    """Leaving and coming back repeats the popup only once the cooldown has passed."""
+    far = outside(app, hospital)
+    sock = field()
+    send(sock, fix(hospital.lat, hospital.lon, T0))
+    assert len(popups(sock)) == 1
+    send(sock, fix(*far, T0 + 10 * MIN))
+    send(sock, fix(hospital.lat, hospital.lon, T0 + 20 * MIN))
+    assert popups(sock) == [], "back within the 30-minute cooldown"
+    send(sock, fix(*far, T0 + 30 * MIN))
+    send(sock, fix(hospital.lat, hospital.lon, T0 + 40 * MIN))
+    assert [p["place"]["id"] for p in popups(sock)] == [hospital.id]
+
+
+def test_popup_goes_to_that_rep_only(field, hospital):
+    mine, other = field("rep@demo.battlemap"), field("rep2@demo.battlemap")
+    send(mine, fix(hospital.lat, hospital.lon, T0))
+    assert len(popups(mine)) == 1
+    assert popups(other) == []
+
+
+def test_state_survives_a_reconnect(field, hospital):
+    """A rep whose connection blips while inside does not get the same card again."""
+    first = field()
+    send(first, fix(hospital.lat, hospital.lon, T0))
+    assert len(popups(first)) == 1
+    first.disconnect("/field")
+    second = field()
+    send(second, fix(hospital.lat, hospital.lon, T0 + MIN))
+    assert popups(second) == []
+
+
+def test_iso_timestamp_is_accepted(field, hospital):
+    from datetime import UTC, datetime
+
+    sock = field()
+    ts = datetime.fromtimestamp(T0 / 1000, UTC).isoformat().replace("+00:00", "Z")
+    assert send(sock, fix(hospital.lat, hospital.lon, ts))["ok"]
+    assert len(popups(sock)) == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "status_code", "field_name"),
+    [
+        ({"lon": 121.4, "ts": T0}, "malformed_request", "lat"),
+        ({"lat": "north", "lon": 121.4, "ts": T0}, "malformed_request", "lat"),
+        ({"lat": 31.2, "lon": 121.4, "ts": "yesterday"}, "malformed_request", "ts"),
+        ({"lat": 123.0, "lon": 121.4, "ts": T0}, "invalid_values", "lat"),
+        ({"lat": 31.2, "lon": 121.4, "accuracy_m": -3, "ts": T0}, "invalid_values", "accuracy_m"),
+    ],
+)
+def test_bad_location_gets_error_ack_and_keeps_connection(field, hospital, payload, status_code, field_name):
+    """A bad event is answered in the error shape; the connection stays and the next good fix works."""
+    sock = field()
+    ack = send(sock, payload)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == status_code
+    assert field_name in ack["error"]["fields"]
+    assert sock.is_connected("/field")
+    assert send(sock, fix(hospital.lat, hospital.lon, T0))["ok"]
+    assert len(popups(sock)) == 1
+
+
+@pytest.mark.parametrize("payload", [None, "31.2,121.4", [31.2, 121.4], 42])
+def test_non_object_location_is_malformed(field, payload):
+    sock = field()
+    ack = send(sock, payload)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "malformed_request"
+    assert sock.is_connected("/field")
+
+
+def test_out_of_order_fix_is_dropped_and_said(field, hospital, app):
+    far = outside(app, hospital)
+    sock = field()
+    send(sock, fix(*far, T0 + 10 * MIN))
+    ack = send(sock, fix(hospital.lat, hospital.lon, T0))
+    assert ack["ok"] is True
+    assert ack.get("dropped")
+    assert popups(sock) == []
+
+
+def test_junior_never_sees_senior_only_tracks(field, hospital, app):
+    """Are talk-tracks chosen by the rep's skill level?"""
+    from app.extensions import db
+    from app.models import ContentPack
+
+    junior, senior = field("rep2@demo.battlemap"), field("rep3@demo.battlemap")
+    send(junior, fix(hospital.lat, hospital.lon, T0))
+    send(senior, fix(hospital.lat, hospital.lon, T0))
+    [jp], [sp] = popups(junior), popups(senior)
+    with app.app_context():
+        body = db.session.query(ContentPack).filter_by(key=jp["pack"]["id"]).one().published_version.body
+    levels = {t["id"]: t.get("skill_levels") for t in body["talk_tracks"]}
+    assert all(not levels[t["id"]] or "junior" in levels[t["id"]] for t in jp["talk_tracks"])
+    assert all(not levels[t["id"]] or "senior" in levels[t["id"]] for t in sp["talk_tracks"])
+    assert {t["id"] for t in jp["talk_tracks"]} != {t["id"] for t in sp["talk_tracks"]}
+
+
+def test_popups_are_recorded(field, hospital, app):
+    from app.extensions import db
+    from app.models import Popup
+
+    sock = field()
+    send(sock, fix(hospital.lat, hospital.lon, T0))
+    [popup] = popups(sock)
+    with app.app_context():
+        stored = db.session.get(Popup, popup["id"])
+        assert stored is not None
+        assert stored.place_id == hospital.id
+        assert stored.payload["why"] == popup["why"]

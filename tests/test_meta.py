@@ -1,0 +1,59 @@
+"""Health, OpenAPI, the served PWA shell, errors for unknown routes."""
+
+from tests.test_auth import assert_error_shape
+
+CONTRACT_PATHS = {
+    "/healthz": "get",
+    "/api/v1/auth/login": "post",
+    "/api/v1/places": "get",
+    "/api/v1/places/{place_id}": "get",
+    "/api/v1/solutions/compare": "post",
+}
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_openapi_describes_the_contract(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    for path, method in CONTRACT_PATHS.items():
+        assert method in spec["paths"][path], path
+    schemas = spec["components"]["schemas"]
+    assert "Error" in schemas
+    login = spec["paths"]["/api/v1/auth/login"]["post"]
+    assert "401" in login["responses"]
+    compare = spec["paths"]["/api/v1/solutions/compare"]["post"]
+    assert "422" in compare["responses"]
+
+
+def test_openapi_routes_exist_in_the_app(app):
+    """Every documented path is a real route (and every API route is documented)."""
+    from app.api.openapi import build_spec
+
+    with app.app_context():
+        documented = set(build_spec()["paths"])
+    routes = {r.rule.replace("<int:place_id>", "{place_id}") for r in app.url_map.iter_rules()
+              if r.rule.startswith("/api/") or r.rule == "/healthz"}
+    assert routes == documented
+
+
+def test_pwa_shell_is_served_in_chinese(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'lang="zh-CN"' in html
+    assert "/vendor/socket.io.min.js" in html
+    assert client.get("/vendor/socket.io.min.js").status_code == 200
+    assert client.get("/sw.js").headers["Cache-Control"] == "no-cache"
+
+
+def test_unknown_api_route_is_json_404(client):
+    assert_error_shape(client.get("/api/v1/nothing-here"), 404)
+
+
+def test_wrong_method_is_json_405(client):
+    assert_error_shape(client.get("/api/v1/auth/login"), 405, "method_not_allowed")

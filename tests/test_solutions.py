@@ -1,0 +1,90 @@
+"""The 3-option solution comparison."""
+
+import pytest
+
+from tests.test_auth import assert_error_shape
+
+OPTION_FIELDS = {"name", "total_price", "cost_breakdown", "delivery_days", "service_commitments", "fit_score", "why"}
+
+
+def compare(client, auth, **payload):
+    return client.post("/api/v1/solutions/compare", json=payload, headers=auth.headers("guide@demo.battlemap"))
+
+
+def known_needs(app, category: str, count: int = 2) -> list[str]:
+    from app.extensions import db
+    from app.models import Product
+
+    with app.app_context():
+        needs = []
+        for product in db.session.query(Product).filter_by(category=category).order_by(Product.price_cny):
+            needs += [n for n in product.needs if n not in needs]
+        return needs[:count]
+
+
+def test_compare_returns_three_distinct_options(client, auth, app):
+    """Does a guide get exactly three options, each explained, within budget, covering the needs?"""
+    needs = known_needs(app, "retail")
+    response = compare(client, auth, budget_min=20_000, budget_max=300_000, needs=needs)
+    assert response.status_code == 200, response.get_json()
+    options = response.get_json()["options"]
+    assert len(options) == 3
+    for option in options:
+        assert OPTION_FIELDS <= set(option)
+        assert option["cost_breakdown"]
+        assert sum(i["amount"] for i in option["cost_breakdown"]) == option["total_price"]
+        assert option["total_price"] <= 300_000
+        assert option["delivery_days"] > 0
+        assert 0 <= option["fit_score"] <= 100
+        assert option["why"] and all(isinstance(w, str) for w in option["why"])
+        assert set(option["covered_needs"]) == set(needs)
+    signatures = {frozenset(i["sku"] for i in o["cost_breakdown"]) for o in options}
+    assert len(signatures) == 3
+    totals = [o["total_price"] for o in options]
+    assert totals[0] <= totals[2], "the economy option is not dearer than the premium one"
+
+
+def test_compare_respects_category(client, auth, app):
+    from app.extensions import db
+    from app.models import Product
+
+    response = compare(client, auth, budget_min=50_000, budget_max=2_000_000,
+                       needs=known_needs(app, "medical"), category="tier3_hospital")
+    assert response.status_code == 200
+    with app.app_context():
+        fits = {p.sku: p.fits_categories for p in db.session.query(Product)}
+    for option in response.get_json()["options"]:
+        for item in option["cost_breakdown"]:
+            assert not fits[item["sku"]] or "tier3_hospital" in fits[item["sku"]]
+
+
+def test_unmet_need_is_explained(client, auth):
+    body = compare(client, auth, budget_min=1000, budget_max=50_000, needs=["火星快递"]).get_json()
+    assert len(body["options"]) == 3
+    for option in body["options"]:
+        assert option["missing_needs"] == ["火星快递"]
+        assert any("火星快递" in w for w in option["why"])
+        assert option["fit_score"] < 50
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"budget_min": -1, "budget_max": 100}, "budget_min"),
+        ({"budget_min": 100, "budget_max": -5}, "budget_max"),
+        ({"budget_min": 500, "budget_max": 100}, "budget_min"),
+    ],
+)
+def test_negative_or_inverted_budget_is_422(client, auth, payload, field):
+    error = assert_error_shape(compare(client, auth, **payload), 422, "invalid_values")
+    assert field in error["fields"]
+
+
+def test_missing_budget_is_400(client, auth):
+    error = assert_error_shape(compare(client, auth, budget_max=100), 400, "malformed_request")
+    assert "budget_min" in error["fields"]
+
+
+def test_unknown_category_is_422(client, auth):
+    error = assert_error_shape(compare(client, auth, budget_min=1, budget_max=10, category="moon_base"), 422)
+    assert "category" in error["fields"]
