@@ -9,7 +9,7 @@ from config import Config
 
 def create_app(config_class: type[Config] = Config) -> Flask:
     """Build the app: extensions, blueprints, sockets, error handlers, commands. No side effects."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = Flask(__name__, static_folder=str(config_class.PWA_DIR), static_url_path="/static")
     app.config.from_object(config_class)
     app.json.ensure_ascii = False
 

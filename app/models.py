@@ -150,8 +150,11 @@ class ContentPack(db.Model):
     )
 
 
+PACK_STATUSES = ("draft", "in_review", "published", "superseded", "expired", "rejected")
+
+
 class PackVersion(db.Model):
-    """An immutable snapshot of a pack's body (the validated YAML as JSON).
+    """An immutable snapshot of a pack's body (the validated YAML as JSON); only its lifecycle fields change.
 
     At most one version of a pack has ``status == "published"``; that is the one reps see.
     """
@@ -161,12 +164,58 @@ class PackVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pack_id: Mapped[int] = mapped_column(ForeignKey("content_packs.id"), index=True)
     number: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     body: Mapped[dict] = mapped_column(JSON)
+    based_on: Mapped[int | None] = mapped_column(doc="the version number this one was edited from")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    publish_at: Mapped[datetime | None] = mapped_column(index=True, doc="scheduled publishing (UTC)")
+    expires_at: Mapped[datetime | None] = mapped_column(index=True, doc="scheduled expiry (UTC)")
 
     pack: Mapped[ContentPack] = relationship(back_populates="versions")
+
+
+class UserRegion(db.Model):
+    """Regions a manager is assigned to (a manager may manage several)."""
+
+    __tablename__ = "user_regions"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+
+
+class AuditEntry(db.Model):
+    """Who changed what, when, and from which version."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None]
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    from_version: Mapped[int | None]
+    to_version: Mapped[int | None]
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TriggerRule(db.Model):
+    """When (event) + conditions (place, zone type, rep, time) → which pack components, in what order."""
+
+    __tablename__ = "trigger_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(32))
+    conditions: Mapped[dict] = mapped_column(JSON, default=dict)
+    show: Mapped[list] = mapped_column(JSON, default=list)
+    priority: Mapped[int] = mapped_column(default=100)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Product(db.Model):
@@ -192,6 +241,8 @@ class Popup(db.Model):
     rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
     pack_version_id: Mapped[int | None] = mapped_column(ForeignKey("pack_versions.id"))
+    event: Mapped[str] = mapped_column(String(32), default="enter_place")
+    variants: Mapped[dict] = mapped_column(JSON, default=dict, doc="talk-track id → A/B variant shown")
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -22,6 +22,7 @@ reference (an attribute assignment is atomic in CPython); readers holding the ol
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -170,8 +171,15 @@ class GeoIndex:
         self = object.__new__(cls)
         put = object.__setattr__
         put(self, "version", int(version))
-        self._build_places(list(places), put, fence_cell_m, point_cell_m)
-        self._build_zones(list(zones), put, zone_cell_m)
+        # Millions of small containers, none cyclic: the cyclic GC would rescan them over and over.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build_places(list(places), put, fence_cell_m, point_cell_m)
+            self._build_zones(list(zones), put, zone_cell_m)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         return self
 
     def _build_places(self, specs, put, fence_cell_m, point_cell_m):

@@ -42,13 +42,15 @@ def test_openapi_routes_exist_in_the_app(app):
 
 
 def test_pwa_shell_is_served_in_chinese(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    with client.get("/") as response:
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
     assert 'lang="zh-CN"' in html
-    assert "/vendor/socket.io.min.js" in html
-    assert client.get("/vendor/socket.io.min.js").status_code == 200
-    assert client.get("/sw.js").headers["Cache-Control"] == "no-cache"
+    assert "/static/vendor/socket.io.min.js" in html
+    with client.get("/static/vendor/socket.io.min.js") as response:
+        assert response.status_code == 200
+    with client.get("/sw.js") as response:
+        assert response.headers["Cache-Control"] == "no-cache"
 
 
 def test_unknown_api_route_is_json_404(client):

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import socketio as sio_client
 
-from app import create_app, notifier
-from tests.conftest import make_config, need_service
+from tests.conftest import need_service
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +60,7 @@ def server(demo_template, tmp_path):
                             stderr=subprocess.STDOUT, text=True)
     try:
         wait_until_up(port, proc)
-        yield {"port": port, "db": db_path, "redis": url}
+        yield {"port": port, "env": env}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -80,12 +79,16 @@ def test_push_from_another_process_reaches_the_rep(server):
     client.connect(base, namespaces=["/field"], auth={"token": login["token"]}, transports=["websocket"],
                    wait_timeout=10)
     try:
-        # This test process is "another process": same database, same Redis, its own app.
-        other = create_app(make_config(f"sqlite:///{server['db']}", REDIS_URL=server["redis"],
-                                       SECRET_KEY="multiprocess-test"))
-        with other.app_context():
-            notifier.push_popup(login["user"]["id"], {"id": "cross-process", "why": []})
-            notifier.push_popup(login["user"]["id"] + 1000, {"id": "someone-else", "why": []})
+        # Another process — same database, same Redis, its own app — starts the push.
+        script = (
+            "import os, sys; from app import create_app; from app import notifier; from config import Config\n"
+            "app = create_app(Config)\n"
+            "with app.app_context():\n"
+            "    notifier.push_popup(int(sys.argv[1]), {'id': 'cross-process', 'why': []})\n"
+            "    notifier.push_popup(int(sys.argv[1]) + 1000, {'id': 'someone-else', 'why': []})\n"
+        )
+        subprocess.run([sys.executable, "-c", script, str(login["user"]["id"])], cwd=ROOT, env=server["env"],
+                       check=True, timeout=60)
         deadline = time.monotonic() + 10
         while not received and time.monotonic() < deadline:
             time.sleep(0.05)

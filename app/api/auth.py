@@ -12,8 +12,15 @@ def _login_limit() -> str:
     return f"{count} per {window} second"
 
 
+def _login_key() -> str:
+    """Throttle guesses per address and account, so one office behind a NAT can still log in together."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"login:{request.remote_addr}:{str(email).strip().lower()}"
+
+
 @bp.post("/auth/login")
-@limiter.limit(_login_limit, key_func=lambda: f"login:{request.remote_addr}")
+@limiter.limit(_login_limit, key_func=_login_key)
 def login():
     data = load(LoginIn(), json_body())
     token, user = auth_service.authenticate(email=data["email"], password=data["password"])

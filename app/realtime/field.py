@@ -9,7 +9,7 @@ Events (see docs/socket-events.md):
 import logging
 
 from flask import session
-from flask_socketio import Namespace, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from app import notifier
 from app.errors import AppError, error_body

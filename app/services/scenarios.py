@@ -110,7 +110,8 @@ def compose_popup(*, rep: User, place: Place, zone: ZoneInfo | None, distance_m:
         "created_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
     db.session.add(Popup(id=payload["id"], rep_id=rep.id, place_id=place.id,
-                         pack_version_id=pack.version_id if pack else None, payload=payload))
+                         pack_version_id=pack.version_id if pack else None, payload=payload,
+                         variants={t["id"]: t["variant"] for t in talk_tracks if t["variant"]}))
     return payload
 
 

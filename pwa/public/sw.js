@@ -1,6 +1,6 @@
 // App-shell cache so the page opens without a network; offline popups come with the PWA issue.
 const SHELL = "battlemap-shell-v1";
-const ASSETS = ["/", "/app.js", "/i18n.js", "/styles.css", "/manifest.webmanifest", "/icon.svg", "/vendor/socket.io.min.js"];
+const ASSETS = ["/", "/static/app.js", "/static/i18n.js", "/static/styles.css", "/manifest.webmanifest", "/static/icon.svg", "/static/vendor/socket.io.min.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));

@@ -1,8 +1,8 @@
-"""core loop schema
+"""initial schema
 
-Revision ID: e119586c51db
+Revision ID: 3e1dc24de84e
 Revises: 
-Create Date: 2026-11-22 06:17:15.362231
+Create Date: 2026-11-22 06:18:08.427775
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e119586c51db'
+revision = '3e1dc24de84e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -105,6 +105,26 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('region_id', 'key')
     )
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=48), nullable=False),
+    sa.Column('target_type', sa.String(length=32), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('from_version', sa.Integer(), nullable=True),
+    sa.Column('to_version', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_region_id'), ['region_id'], unique=False)
+
     op.create_table('competitor_moves',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('place_id', sa.Integer(), nullable=False),
@@ -137,14 +157,24 @@ def upgrade():
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('based_on', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('publish_at', sa.DateTime(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['pack_id'], ['content_packs.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('pack_id', 'number')
     )
     with op.batch_alter_table('pack_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pack_versions_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_pack_versions_pack_id'), ['pack_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pack_versions_publish_at'), ['publish_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pack_versions_status'), ['status'], unique=False)
 
     op.create_table('procurement_notices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -160,6 +190,31 @@ def upgrade():
     with op.batch_alter_table('procurement_notices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_procurement_notices_place_id'), ['place_id'], unique=False)
 
+    op.create_table('trigger_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('conditions', sa.JSON(), nullable=False),
+    sa.Column('show', sa.JSON(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('trigger_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trigger_rules_region_id'), ['region_id'], unique=False)
+
+    op.create_table('user_regions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('user_id', 'region_id')
+    )
     op.create_table('zones',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
@@ -178,6 +233,8 @@ def upgrade():
     sa.Column('rep_id', sa.Integer(), nullable=False),
     sa.Column('place_id', sa.Integer(), nullable=False),
     sa.Column('pack_version_id', sa.Integer(), nullable=True),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('variants', sa.JSON(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['pack_version_id'], ['pack_versions.id'], ),
@@ -202,12 +259,20 @@ def downgrade():
 
     op.drop_table('popups')
     op.drop_table('zones')
+    op.drop_table('user_regions')
+    with op.batch_alter_table('trigger_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trigger_rules_region_id'))
+
+    op.drop_table('trigger_rules')
     with op.batch_alter_table('procurement_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_procurement_notices_place_id'))
 
     op.drop_table('procurement_notices')
     with op.batch_alter_table('pack_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pack_versions_status'))
+        batch_op.drop_index(batch_op.f('ix_pack_versions_publish_at'))
         batch_op.drop_index(batch_op.f('ix_pack_versions_pack_id'))
+        batch_op.drop_index(batch_op.f('ix_pack_versions_expires_at'))
 
     op.drop_table('pack_versions')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
@@ -218,6 +283,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_competitor_moves_place_id'))
 
     op.drop_table('competitor_moves')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_region_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_log_actor_id'))
+
+    op.drop_table('audit_log')
     op.drop_table('zone_types')
     op.drop_table('users')
     op.drop_table('places')

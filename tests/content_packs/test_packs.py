@@ -1,0 +1,304 @@
+"""Content packs: every shipped YAML passes the schema, and a broken pack says where and why."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from content_packs import (
+    COMPONENT_KINDS,
+    PACKS_DIR,
+    PackError,
+    discover,
+    load_all,
+    load_pack,
+    matching_components,
+    parse_pack,
+)
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "app" / "demo" / "data"
+SHIPPED = discover()
+
+MINIMAL = {
+    "id": "broken",
+    "version": 1,
+    "name": "测试包",
+    "description": "用于测试的最小作战包",
+    "region": "shanghai",
+    "zone_types": ["procurement_led"],
+    "categories": ["tier3_hospital"],
+    "audience": {"roles": ["rep"]},
+    "talk_tracks": [
+        {
+            "id": "t-first",
+            "title": "首访",
+            "stage": "prospecting",
+            "lines": ["第一句", "第二句"],
+            "objections": [{"objection": f"异议{i}", "response": f"回答{i}"} for i in range(3)],
+        }
+    ],
+}
+
+
+def pack(**changes) -> dict:
+    body = copy.deepcopy(MINIMAL)
+    body.update(changes)
+    return body
+
+
+def write(tmp_path: Path, body: dict, name: str | None = None) -> Path:
+    path = tmp_path / f"{name or body['id']}.yaml"
+    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def problems_of(exc: PackError) -> set[tuple[str, str]]:
+    return {(p.location, p.message) for p in exc.problems}
+
+
+# ── shipped packs ────────────────────────────────────────────────────────────────────────────
+
+
+def test_packs_ship_with_the_product():
+    """Is there a pack for each of the six demo zone types?"""
+    zone_types = {row["key"] for row in yaml.safe_load((DATA_DIR / "zone_types.yaml").read_text("utf-8"))}
+    covered = {zt for p in load_all() for zt in p["zone_types"]}
+    assert len(SHIPPED) >= 6
+    assert zone_types <= covered
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_pack_loads_through_the_schema(path):
+    """Does each shipped YAML validate, with id == file stem?"""
+    body = load_pack(path)
+    assert body["id"] == path.stem
+    assert body["version"] >= 1
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_pack_is_rich_enough_to_demo(path):
+    """Does each pack carry the content a rep needs: tracks for several stages and levels, counters,
+    compliance notes and a Shanghai case?"""
+    body = load_pack(path)
+    tracks = body["talk_tracks"]
+    assert len(tracks) >= 3
+    assert len({t["stage"] for t in tracks}) >= 3
+    assert any(t.get("skill_levels") == ["junior"] for t in tracks), "a junior-only track"
+    assert any(t.get("skill_levels") == ["senior"] for t in tracks), "a senior-only track"
+    assert all(len(t["objections"]) >= 3 for t in tracks)
+    assert len(body["counters"]) >= 2
+    assert len(body["compliance_notes"]) >= 1
+    assert body["local_cases"]
+    assert any(re.search(r"(上海|区)", c["title"] + c["summary"]) for c in body["local_cases"])
+    for level in ("junior", "intermediate", "senior"):
+        assert matching_components(body, "talk_tracks", skill_level=level), f"nothing for {level}"
+
+
+def test_at_least_two_packs_run_an_ab_test():
+    packs_with_variants = [p["id"] for p in load_all() if any(t.get("variants") for t in p["talk_tracks"])]
+    assert len(packs_with_variants) >= 2
+
+
+def test_shipped_text_has_no_folding_artefacts():
+    """Chinese text must not get a stray space where a YAML folded line was broken."""
+    artefact = re.compile(r"[，。；：、！？）】》]\s+[\u4e00-\u9fff]")
+    for body in load_all():
+        blob = json.dumps(body, ensure_ascii=False)
+        assert not artefact.search(blob), (body["id"], artefact.search(blob).group(0))
+
+
+def test_load_all_is_json_serialisable_and_ids_are_unique():
+    packs = load_all()
+    json.loads(json.dumps(packs, ensure_ascii=False))
+    ids = [c["id"] for p in packs for kind in COMPONENT_KINDS for c in p[kind]]
+    assert len(ids) == len(set(ids))
+    expiring = [n for p in packs for n in p["compliance_notes"] if "expires_on" in n]
+    assert expiring and all(isinstance(n["expires_on"], str) for n in expiring)
+
+
+def test_discover_defaults_to_the_package_folder(tmp_path):
+    assert all(p.parent == PACKS_DIR for p in SHIPPED)
+    write(tmp_path, pack(id="zz-last"))
+    write(tmp_path, pack(id="aa-first"))
+    (tmp_path / "_draft.yaml").write_text("id: draft\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a pack", encoding="utf-8")
+    assert [p.name for p in discover(tmp_path)] == ["aa-first.yaml", "zz-last.yaml"]
+
+
+# ── broken packs ─────────────────────────────────────────────────────────────────────────────
+
+
+def test_broken_pack_error_names_file_path_and_rule(tmp_path):
+    """Does a manager see the file, the path inside it and the rule broken?"""
+    body = pack()
+    body["talk_tracks"].append(copy.deepcopy(body["talk_tracks"][0]) | {"id": "t-second"})
+    body["talk_tracks"].append(copy.deepcopy(body["talk_tracks"][0]) | {"id": "t-third"})
+    body["talk_tracks"][2]["objections"] = body["talk_tracks"][2]["objections"][:2]
+    path = write(tmp_path, body)
+    with pytest.raises(PackError) as info:
+        load_pack(path)
+    err = info.value
+    assert err.path.endswith("broken.yaml")
+    assert (err.location, err.message) == ("talk_tracks[2].objections", "Length must be at least 3")
+    assert str(err) == f"{err.path}: talk_tracks[2].objections: Length must be at least 3"
+
+
+def test_all_errors_of_a_file_are_collected(tmp_path):
+    body = pack(version=0, audience={"roles": ["boss"]})
+    body["talk_tracks"][0]["stage"] = "smalltalk"
+    body["talk_tracks"][0]["lines"] = ["只有一句"]
+    body["talk_tracks"][0]["objections"][1] = {"objection": "没有回答"}
+    del body["name"]
+    with pytest.raises(PackError) as info:
+        load_pack(write(tmp_path, body))
+    found = problems_of(info.value)
+    assert ("version", "Must be at least 1") in found
+    assert ("name", "Missing data for required field") in found
+    assert any(loc == "audience.roles[0]" and msg.startswith("Must be one of") for loc, msg in found)
+    assert any(loc == "talk_tracks[0].stage" and msg.startswith("Must be one of") for loc, msg in found)
+    assert ("talk_tracks[0].lines", "Length must be at least 2") in found
+    assert ("talk_tracks[0].objections[1].response", "Missing data for required field") in found
+    assert len(str(info.value).splitlines()) == len(info.value.problems) >= 6
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("top", ("colour", "Unknown field")),
+        ("track", ("talk_tracks[0].colour", "Unknown field")),
+        ("objection", ("talk_tracks[0].objections[0].colour", "Unknown field")),
+    ],
+)
+def test_unknown_field_is_rejected(tmp_path, where, expected):
+    body = pack()
+    target = {"top": body, "track": body["talk_tracks"][0], "objection": body["talk_tracks"][0]["objections"][0]}
+    target[where]["colour"] = "红"
+    with pytest.raises(PackError) as info:
+        load_pack(write(tmp_path, body))
+    assert expected in problems_of(info.value)
+
+
+def test_duplicate_component_id_within_a_pack_is_rejected(tmp_path):
+    body = pack(counters=[{"id": "t-first", "competitor": "康瑞医疗", "their_move": "低价",
+                           "our_response": "讲总成本", "proof_points": ["3 年质保"]}])
+    with pytest.raises(PackError) as info:
+        load_pack(write(tmp_path, body))
+    assert info.value.location == "counters[0].id"
+    assert "Duplicate id 't-first'" in info.value.message
+    assert "talk_tracks[0]" in info.value.message
+
+
+def test_duplicate_component_id_across_packs_is_rejected(tmp_path):
+    write(tmp_path, pack(id="pack-a"))
+    write(tmp_path, pack(id="pack-b"))
+    with pytest.raises(PackError) as info:
+        load_all(tmp_path)
+    assert info.value.path.endswith("pack-b.yaml")
+    assert info.value.location == "talk_tracks[0].id"
+    assert "pack-a.yaml" in info.value.message
+
+
+def test_load_all_reports_every_broken_file(tmp_path):
+    write(tmp_path, pack(id="pack-a", version="one"))
+    write(tmp_path, pack(id="pack-b", zone_types=[]))
+    with pytest.raises(PackError) as info:
+        load_all(tmp_path)
+    files = {Path(p.path).name for p in info.value.problems}
+    assert files == {"pack-a.yaml", "pack-b.yaml"}
+
+
+def test_pack_id_must_match_file_name(tmp_path):
+    with pytest.raises(PackError) as info:
+        load_pack(write(tmp_path, pack(id="other-name"), name="file-name"))
+    assert info.value.location == "id"
+    assert "file-name" in info.value.message
+
+
+def test_variants_need_positive_weights_and_unique_ids(tmp_path):
+    body = pack()
+    body["talk_tracks"][0]["variants"] = [
+        {"id": "A", "weight": 0, "lines": ["一", "二"]},
+        {"id": "A", "weight": 50, "lines": ["一", "二"]},
+    ]
+    with pytest.raises(PackError) as info:
+        load_pack(write(tmp_path, body))
+    found = problems_of(info.value)
+    assert ("talk_tracks[0].variants[0].weight", "Must be a positive integer") in found
+    assert ("talk_tracks[0].variants[1].id", "Duplicate variant id 'A'") in found
+
+
+def test_component_categories_must_be_within_the_pack(tmp_path):
+    body = pack()
+    body["talk_tracks"][0]["categories"] = ["ka_supermarket"]
+    with pytest.raises(PackError) as info:
+        load_pack(write(tmp_path, body))
+    assert info.value.location == "talk_tracks[0].categories"
+
+
+def test_expiry_must_be_a_real_date():
+    body = pack(compliance_notes=[{"id": "c-one", "title": "合规", "text": "说明", "expires_on": "2027-02-30"}])
+    text = yaml.safe_dump(body, allow_unicode=True).replace("'2027-02-30'", "2027-02-30")
+    with pytest.raises(PackError) as info:
+        parse_pack(text, path="x.yaml")
+    assert info.value.location == "compliance_notes[0].expires_on"
+    good = text.replace("2027-02-30", "2027-06-30")
+    assert parse_pack(good)["compliance_notes"][0]["expires_on"] == "2027-06-30"
+
+
+def test_yaml_syntax_errors_and_duplicate_keys_give_a_line(tmp_path):
+    with pytest.raises(PackError) as info:
+        parse_pack("id: x\ntalk_tracks: [\n", path="bad.yaml")
+    assert info.value.location.startswith("line ")
+    with pytest.raises(PackError) as info:
+        parse_pack("id: x\nversion: 1\nid: y\n", path="dup.yaml")
+    assert info.value.location == "line 3, column 1"
+    assert "duplicate key 'id'" in info.value.message
+    with pytest.raises(PackError) as info:
+        parse_pack("- just\n- a list\n", path="list.yaml")
+    assert info.value.location == "(root)"
+
+
+def test_blank_text_and_boolean_version_are_refused():
+    body = pack(version=True, name="   ")
+    with pytest.raises(PackError) as info:
+        parse_pack(yaml.safe_dump(body, allow_unicode=True))
+    found = problems_of(info.value)
+    assert ("version", "Must be an integer") in found
+    assert ("name", "Must not be blank") in found
+
+
+def test_optional_components_default_to_empty_lists():
+    body = parse_pack(yaml.safe_dump(pack(), allow_unicode=True))
+    assert all(body[kind] == [] for kind in COMPONENT_KINDS if kind != "talk_tracks")
+    assert body["format"] == 1
+
+
+# ── selection and purity ─────────────────────────────────────────────────────────────────────
+
+
+def test_matching_components_honours_levels_and_categories():
+    body = parse_pack(yaml.safe_dump(pack(categories=["tier3_hospital", "private_hospital"]), allow_unicode=True))
+    body["talk_tracks"].append(body["talk_tracks"][0] | {"id": "t-senior", "skill_levels": ["senior"],
+                                                         "categories": ["private_hospital"]})
+    ids = lambda **kw: [t["id"] for t in matching_components(body, "talk_tracks", **kw)]  # noqa: E731
+    assert ids(skill_level="junior") == ["t-first"]
+    assert ids(skill_level="senior", category="private_hospital") == ["t-first", "t-senior"]
+    assert ids(skill_level="senior", category="tier3_hospital") == ["t-first"]
+    assert ids(category="ka_supermarket") == []
+    assert ids() == ["t-first", "t-senior"]
+
+
+def test_content_packs_imports_no_flask_or_app():
+    """Is the loader pure — usable from a CLI or a laptop without the web app?"""
+    code = "import sys, content_packs; content_packs.load_all(); " \
+           "print(sorted(m for m in ('flask', 'sqlalchemy', 'app') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKS_DIR.parent)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,8 @@
+"""Geo tests run without Flask or a database; make the repository root importable for `pytest`."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
