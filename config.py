@@ -36,6 +36,8 @@ class Config:
     FENCE_MAX_ACCURACY_M = 200.0
     FENCE_MAX_SPEED_MPS = 70.0
     FENCE_SESSION_GAP_S = 1800
+    # How often a process checks the shared change counters (geo index, catalog, content) in seconds.
+    STATE_POLL_S = 2.0
     PLACES_MAX_RADIUS_M = 50_000
     POPUP_NOTICE_DAYS = 92
     LOGIN_RATE_LIMIT = (10, 60)  # attempts per window seconds, per email + address

@@ -247,9 +247,13 @@ class Popup(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class GeoVersion(db.Model):
-    """One row; bumped whenever places or zones change so every process rebuilds its geo index."""
+class StateVersion(db.Model):
+    """Change counters that every process polls to know when to rebuild a cache.
 
-    __tablename__ = "geo_version"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    ``geo``: places or zones changed (rebuild the geo index). ``content``: published packs or trigger rules
+    changed (recompile the scenario engine).
+    """
+
+    __tablename__ = "state_versions"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(default=0)

@@ -25,7 +25,7 @@ def need_service(name: str, reason: str) -> None:
 
 def make_config(database_uri: str, **overrides) -> type[TestConfig]:
     return type("PerTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_uri,
-                                                  "GEO_VERSION_POLL_S": 0.0, **overrides})
+                                                  "STATE_POLL_S": 0.0, **overrides})
 
 
 def build_demo_database(app) -> None:

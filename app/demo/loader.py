@@ -21,12 +21,13 @@ from app.models import (
     Product,
     Region,
     User,
+    UserRegion,
     Zone,
     ZoneType,
 )
 from app.services import geo_state, solutions
 from app.services.auth import hash_password
-from app.services.packs import import_pack
+from app.services.packs import import_pack, packs_changed
 from content_packs import load_all
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -122,12 +123,16 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
         import_pack(body, publish=True)
 
     for email, name, role, skill, tags in DEMO_USERS:
-        db.session.add(User(email=email, name=name, role=role, skill_level=skill, tags=tags,
-                            password_hash=hash_password(DEMO_PASSWORD),
-                            region_id=regions["shanghai"].id))
+        user = User(email=email, name=name, role=role, skill_level=skill, tags=tags,
+                    password_hash=hash_password(DEMO_PASSWORD), region_id=regions["shanghai"].id)
+        db.session.add(user)
+        if role == "manager":
+            db.session.flush()
+            db.session.add(UserRegion(user_id=user.id, region_id=regions["shanghai"].id))
     db.session.flush()
     geo_state.bump_version()
-    db.session.commit()
     solutions.catalog_changed()
+    packs_changed()
+    db.session.commit()
     return {"places": len(places), "zones": len(zones), "products": len(products), "packs": len(packs),
             "users": len(DEMO_USERS)}

@@ -1,20 +1,22 @@
 """This process's geo index and fence tracker, kept in step with the places and zones in the database.
 
-Every process holds its own immutable ``GeoIndex``. A change to places or zones bumps the row in
-``geo_version``; each process polls that number (at most every ``GEO_VERSION_POLL_S``) and swaps in a
+Every process holds its own immutable ``GeoIndex``. A change to places or zones bumps the ``geo`` counter
+(``app.services.versions``); each process polls it (at most every ``STATE_POLL_S``) and swaps in a
 freshly built index, so reads never wait on a rebuild and never see half an index.
 """
 
-import threading
-import time
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import GeoVersion, Place, Zone, ZoneType
+from app.models import Place, Zone, ZoneType
+from app.services import versions
+from app.services.versions import VersionedCache
 from geo import FenceSettings, FenceTracker, GeoIndex, PlaceSpec, ZoneSpec
+
+GEO = "geo"
 
 
 @dataclass(frozen=True)
@@ -38,28 +40,10 @@ class Snapshot:
 class GeoState:
     def __init__(self, settings: FenceSettings, poll_s: float):
         self.tracker = FenceTracker(settings)
-        self._poll_s = poll_s
-        self._snapshot: Snapshot | None = None
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
+        self.cache = VersionedCache(GEO, _build, poll_s)
 
     def snapshot(self) -> Snapshot:
-        current = self._snapshot
-        if current is not None and time.monotonic() - self._checked_at < self._poll_s:
-            return current
-        with self._lock:
-            version = _db_version()
-            self._checked_at = time.monotonic()
-            if self._snapshot is None or self._snapshot.index.version != version:
-                self._snapshot = _build(version)
-            return self._snapshot
-
-    def invalidate(self) -> None:
-        self._checked_at = 0.0
-
-
-def _db_version() -> int:
-    return db.session.scalar(select(GeoVersion.version).where(GeoVersion.id == 1)) or 0
+        return self.cache.get()
 
 
 def _build(version: int) -> Snapshot:
@@ -77,15 +61,8 @@ def _build(version: int) -> Snapshot:
 
 def bump_version() -> int:
     """Record that places or zones changed; every process rebuilds its index on its next look."""
-    row = db.session.get(GeoVersion, 1)
-    if row is None:
-        db.session.add(GeoVersion(id=1, version=1))
-        db.session.flush()
-        version = 1
-    else:
-        db.session.execute(update(GeoVersion).where(GeoVersion.id == 1).values(version=GeoVersion.version + 1))
-        version = db.session.scalar(select(GeoVersion.version).where(GeoVersion.id == 1))
-    state().invalidate()
+    version = versions.bump(GEO)
+    state().cache.invalidate()
     return version
 
 
@@ -107,4 +84,4 @@ def init_app(app) -> None:
         max_speed_mps=cfg["FENCE_MAX_SPEED_MPS"],
         session_gap_s=cfg["FENCE_SESSION_GAP_S"],
     )
-    app.extensions["battlemap_geo"] = GeoState(settings, poll_s=cfg.get("GEO_VERSION_POLL_S", 2.0))
+    app.extensions["battlemap_geo"] = GeoState(settings, poll_s=cfg["STATE_POLL_S"])

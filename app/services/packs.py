@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ContentPack, PackVersion, Region, utcnow
+from app.services import versions
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,14 @@ def import_pack(body: dict, *, publish: bool = True) -> PackVersion:
         version.published_at = utcnow()
         pack.name = body["name"]
     return version
+
+
+CONTENT = "content"
+
+
+def packs_changed() -> None:
+    """Record that what reps may see changed (a publish, rollback, expiry or rule edit)."""
+    versions.bump(CONTENT)
 
 
 def published_packs() -> list[PublishedPack]:

@@ -4,8 +4,6 @@ The catalog is small and read-mostly, so each process keeps it in memory as immu
 comparison is pure arithmetic over them (p99 well under 20 ms; see bench/bench_solutions.py).
 """
 
-import threading
-import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -14,6 +12,8 @@ from sqlalchemy import select
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import PlaceCategory, Product
+from app.services import versions
+from app.services.versions import VersionedCache
 
 TIER_RANK = {"economy": 0, "standard": 1, "premium": 2}
 STRATEGIES = (
@@ -50,25 +50,10 @@ class Catalog:
         return tuple(i for i in self.items if not i.fits or category in i.fits)
 
 
-class _CatalogCache:
-    def __init__(self, ttl_s: float):
-        self.ttl_s = ttl_s
-        self._value: Catalog | None = None
-        self._loaded_at = 0.0
-        self._lock = threading.Lock()
-
-    def get(self) -> Catalog:
-        if self._value is None or time.monotonic() - self._loaded_at > self.ttl_s:
-            with self._lock:
-                self._value = _load_catalog()
-                self._loaded_at = time.monotonic()
-        return self._value
-
-    def clear(self) -> None:
-        self._value = None
+CATALOG = "catalog"
 
 
-def _load_catalog() -> Catalog:
+def _load_catalog(version: int) -> Catalog:
     items = tuple(
         Item(
             sku=p.sku,
@@ -87,13 +72,18 @@ def _load_catalog() -> Catalog:
     return Catalog(items=items, categories=categories)
 
 
-def _cache() -> _CatalogCache:
-    return current_app.extensions.setdefault("battlemap_catalog", _CatalogCache(ttl_s=30.0))
+def _cache() -> VersionedCache[Catalog]:
+    extensions = current_app.extensions
+    if "battlemap_catalog" not in extensions:
+        extensions["battlemap_catalog"] = VersionedCache(CATALOG, _load_catalog,
+                                                         current_app.config["STATE_POLL_S"])
+    return extensions["battlemap_catalog"]
 
 
 def catalog_changed() -> None:
-    """Drop this process's cached catalog (call after importing products)."""
-    _cache().clear()
+    """Record that products changed: every process reloads its catalog on its next look."""
+    versions.bump(CATALOG)
+    _cache().invalidate()
 
 
 def _pick(items, needs, *, tier: str, target: float, budget_max: float, penalised: frozenset[str]):

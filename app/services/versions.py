@@ -1,0 +1,59 @@
+"""Change counters shared by all processes (see ``StateVersion``), and a cache that follows one."""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import StateVersion
+
+T = TypeVar("T")
+
+
+def current(name: str) -> int:
+    return db.session.scalar(select(StateVersion.version).where(StateVersion.name == name)) or 0
+
+
+def bump(name: str) -> int:
+    """Record a change; returns the new number. Part of the caller's transaction."""
+    if db.session.get(StateVersion, name) is None:
+        db.session.add(StateVersion(name=name, version=1))
+        db.session.flush()
+        return 1
+    db.session.execute(update(StateVersion).where(StateVersion.name == name)
+                       .values(version=StateVersion.version + 1))
+    return current(name)
+
+
+class VersionedCache(Generic[T]):
+    """Holds a value built from the database and rebuilds it when the named counter moves.
+
+    The counter is read at most every ``poll_s`` seconds; ``invalidate()`` forces a look on the next ``get``
+    (the process that made the change calls it, so its own next read is fresh).
+    """
+
+    def __init__(self, name: str, build: Callable[[int], T], poll_s: float):
+        self.name = name
+        self._build = build
+        self._poll_s = poll_s
+        self._value: T | None = None
+        self._version = -1
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        if self._value is not None and time.monotonic() - self._checked_at < self._poll_s:
+            return self._value
+        with self._lock:
+            version = current(self.name)
+            self._checked_at = time.monotonic()
+            if self._value is None or version != self._version:
+                self._value = self._build(version)
+                self._version = version
+            return self._value
+
+    def invalidate(self) -> None:
+        self._checked_at = 0.0
