@@ -42,6 +42,7 @@ class Config:
     POPUP_NOTICE_DAYS = 92
     LOGIN_RATE_LIMIT = (10, 60)  # attempts per window seconds, per email + address
     DEFAULT_LOCALE = "zh"
+    TIMEZONE = "Asia/Shanghai"  # trigger rules' time-of-day conditions are local time
     PWA_DIR = BASE_DIR / "pwa" / "public"
     MIGRATIONS_DIR = BASE_DIR / "migrations"
     CONTENT_PACKS_DIR = BASE_DIR / "content_packs"

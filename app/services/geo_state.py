@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Place, Zone, ZoneType
 from app.services import versions
-from app.services.versions import VersionedCache
 from geo import FenceSettings, FenceTracker, GeoIndex, PlaceSpec, ZoneSpec
 
 GEO = "geo"
@@ -37,15 +36,6 @@ class Snapshot:
         return self.zones.get(hit.zone_id) if hit else None
 
 
-class GeoState:
-    def __init__(self, settings: FenceSettings, poll_s: float):
-        self.tracker = FenceTracker(settings)
-        self.cache = VersionedCache(GEO, _build, poll_s)
-
-    def snapshot(self) -> Snapshot:
-        return self.cache.get()
-
-
 def _build(version: int) -> Snapshot:
     places = [
         PlaceSpec(id=p.id, lat=p.lat, lon=p.lon, radius_m=p.radius_m)
@@ -61,17 +51,17 @@ def _build(version: int) -> Snapshot:
 
 def bump_version() -> int:
     """Record that places or zones changed; every process rebuilds its index on its next look."""
-    version = versions.bump(GEO)
-    state().cache.invalidate()
-    return version
+    return versions.bump(GEO)
 
 
-def state() -> GeoState:
-    return current_app.extensions["battlemap_geo"]
+def tracker() -> FenceTracker:
+    """This process's per-rep fence state (kept across reconnects; keyed by rep id)."""
+    return current_app.extensions["battlemap_fences"]
 
 
 def snapshot() -> Snapshot:
-    return state().snapshot()
+    """This process's current geo index and zone names."""
+    return versions.cached(GEO, _build)
 
 
 def init_app(app) -> None:
@@ -84,4 +74,4 @@ def init_app(app) -> None:
         max_speed_mps=cfg["FENCE_MAX_SPEED_MPS"],
         session_gap_s=cfg["FENCE_SESSION_GAP_S"],
     )
-    app.extensions["battlemap_geo"] = GeoState(settings, poll_s=cfg["STATE_POLL_S"])
+    app.extensions["battlemap_fences"] = FenceTracker(settings)

@@ -22,9 +22,8 @@ class LocationOutcome:
 
 def record_location(*, rep: User, lat: float, lon: float, accuracy_m: float | None, ts_ms: int) -> LocationOutcome:
     """Run the fix through this process's fence tracker; compose a popup for every place entered."""
-    state = geo_state.state()
-    snap = state.snapshot()
-    events = state.tracker.update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
+    snap = geo_state.snapshot()
+    events = geo_state.tracker().update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
     outcome = LocationOutcome(events=events)
     for event in events:
         if event.event == "enter" and event.place_id is not None:

@@ -6,14 +6,12 @@ comparison is pure arithmetic over them (p99 well under 20 ms; see bench/bench_s
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import PlaceCategory, Product
 from app.services import versions
-from app.services.versions import VersionedCache
 
 TIER_RANK = {"economy": 0, "standard": 1, "premium": 2}
 STRATEGIES = (
@@ -72,18 +70,14 @@ def _load_catalog(version: int) -> Catalog:
     return Catalog(items=items, categories=categories)
 
 
-def _cache() -> VersionedCache[Catalog]:
-    extensions = current_app.extensions
-    if "battlemap_catalog" not in extensions:
-        extensions["battlemap_catalog"] = VersionedCache(CATALOG, _load_catalog,
-                                                         current_app.config["STATE_POLL_S"])
-    return extensions["battlemap_catalog"]
+def catalog() -> Catalog:
+    """This process's catalog, reloaded when products change."""
+    return versions.cached(CATALOG, _load_catalog)
 
 
 def catalog_changed() -> None:
     """Record that products changed: every process reloads its catalog on its next look."""
     versions.bump(CATALOG)
-    _cache().invalidate()
 
 
 def _pick(items, needs, *, tier: str, target: float, budget_max: float, penalised: frozenset[str]):
@@ -134,11 +128,11 @@ def _pick(items, needs, *, tier: str, target: float, budget_max: float, penalise
 
 def compare(*, budget_min: float, budget_max: float, needs: list[str], category: str | None = None) -> dict:
     """Three distinct options (economy, balanced, premium) with cost breakdown, fit score and why."""
-    catalog = _cache().get()
-    if category is not None and category not in catalog.categories:
+    current = catalog()
+    if category is not None and category not in current.categories:
         raise InvalidInput(f"Unknown category {category!r}.", fields={"category": ["Unknown category."]})
     needs = list(dict.fromkeys(n.strip() for n in needs if n.strip()))
-    items = catalog.for_category(category)
+    items = current.for_category(category)
     options, seen = [], set()
     for key, label, position, tier in STRATEGIES:
         target = budget_min + position * (budget_max - budget_min)

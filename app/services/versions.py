@@ -5,12 +5,14 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import StateVersion
 
 T = TypeVar("T")
+_CACHES = "battlemap_caches"
 
 
 def current(name: str) -> int:
@@ -18,14 +20,31 @@ def current(name: str) -> int:
 
 
 def bump(name: str) -> int:
-    """Record a change; returns the new number. Part of the caller's transaction."""
+    """Record a change; returns the new number. Part of the caller's transaction.
+
+    This process's caches that follow ``name`` look again on their next read; other processes notice
+    within ``STATE_POLL_S``.
+    """
     if db.session.get(StateVersion, name) is None:
         db.session.add(StateVersion(name=name, version=1))
         db.session.flush()
-        return 1
-    db.session.execute(update(StateVersion).where(StateVersion.name == name)
-                       .values(version=StateVersion.version + 1))
-    return current(name)
+        version = 1
+    else:
+        db.session.execute(update(StateVersion).where(StateVersion.name == name)
+                           .values(version=StateVersion.version + 1))
+        version = current(name)
+    cache = current_app.extensions.get(_CACHES, {}).get(name)
+    if cache is not None:
+        cache.invalidate()
+    return version
+
+
+def cached(name: str, build: "Callable[[int], T]") -> T:
+    """This app's value built by ``build(version)``, rebuilt when the ``name`` counter moves."""
+    caches = current_app.extensions.setdefault(_CACHES, {})
+    if name not in caches:
+        caches[name] = VersionedCache(name, build, current_app.config["STATE_POLL_S"])
+    return caches[name].get()
 
 
 class VersionedCache(Generic[T]):

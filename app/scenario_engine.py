@@ -1,0 +1,457 @@
+"""The scenario engine: which pack components a rep sees, in what order, and why. Pure: no Flask, no database.
+
+Inputs are the three contexts from DESIGN.md — where (zone type), who (the place: category, tags, stage,
+budget, recent procurement, competitor moves) and which rep (role, skill level, tags) — plus the event and
+the time. Trigger rules are compiled once into small predicate chains and bucketed by (region, event, zone
+type), so composing a popup only looks at the rules that could apply. When no rule matches, a default
+selection (the pack for the zone type and category, filtered by skill level) applies. Every choice adds a
+``why`` entry, so a popup explains itself and a manager's preview gives the same reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from content_packs import STAGES, matching_components
+
+EVENTS = ("enter_place", "enter_zone", "dwell", "budget_entered", "stage_changed", "visit_planned")
+SHOWABLE_KINDS = ("talk_tracks", "counters", "compliance_notes", "local_cases", "personas", "solution_hints")
+SKILL_NAMES = {"junior": "新人", "intermediate": "熟手", "senior": "资深"}
+STAGE_NAMES = {
+    "prospecting": "初步接触",
+    "discovery": "需求挖掘",
+    "proposal": "方案提报",
+    "negotiation": "商务谈判",
+    "closing": "签约成交",
+    "after_sales": "售后维护",
+}
+DEFAULT_LIMITS = {"talk_tracks": 4, "counters": 3, "compliance_notes": 3, "local_cases": 2, "personas": 2,
+                  "solution_hints": 3}
+RECENT_NOTICE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    id: int
+    name: str
+    category: str
+    category_name: str
+    region_id: int | None = None
+    tags: frozenset[str] = frozenset()
+    stage: str | None = None
+    budget_cny: int | None = None
+    notices: tuple[tuple[date, str], ...] = ()  # (published_on, title), newest first
+    competitors: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RepFacts:
+    id: int
+    role: str
+    skill_level: str | None = None
+    tags: frozenset[str] = frozenset()
+    region_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ZoneFacts:
+    id: int
+    type: str
+    name: str
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Situation:
+    event: str
+    rep: RepFacts
+    now: datetime  # local time (Asia/Shanghai for the demo); drives time-of-day conditions
+    place: PlaceFacts | None = None
+    zone: ZoneFacts | None = None
+
+    @property
+    def region_id(self) -> int | None:
+        return self.place.region_id if self.place and self.place.region_id is not None else self.rep.region_id
+
+
+@dataclass(frozen=True)
+class PackData:
+    key: str
+    name: str
+    version: int
+    version_id: int
+    body: dict
+
+
+@dataclass(frozen=True)
+class RuleData:
+    id: int
+    name: str
+    region_id: int
+    event: str
+    conditions: dict
+    show: list
+    priority: int = 100
+
+
+@dataclass
+class Recommendation:
+    pack: PackData | None
+    components: dict[str, list[dict]]
+    why: list[dict]
+    variants: dict[str, str] = field(default_factory=dict)
+    rule_ids: list[int] = field(default_factory=list)
+
+
+# A check returns the fact that matched (for ``why``) or None when the condition fails.
+Check = Callable[[Situation], str | None]
+
+
+def _in(values: Iterable[str], get: Callable[[Situation], str | None], label: Callable[[Situation, str], str]):
+    allowed = frozenset(values)
+
+    def check(s: Situation) -> str | None:
+        value = get(s)
+        return label(s, value) if value in allowed else None
+
+    return check
+
+
+def _any_of(values: Iterable[str], get: Callable[[Situation], frozenset[str]], label: str):
+    wanted = frozenset(values)
+
+    def check(s: Situation) -> str | None:
+        hit = get(s) & wanted
+        return f"{label}{'、'.join(sorted(hit))}" if hit else None
+
+    return check
+
+
+def _all_of(values: Iterable[str], get: Callable[[Situation], frozenset[str]], label: str):
+    wanted = frozenset(values)
+
+    def check(s: Situation) -> str | None:
+        return f"{label}{'、'.join(sorted(wanted))}" if wanted <= get(s) else None
+
+    return check
+
+
+def _place(s: Situation):
+    return s.place
+
+
+def _compile_place(cond: dict) -> list[Check]:
+    checks: list[Check] = []
+    if cond.get("categories"):
+        checks.append(_in(cond["categories"], lambda s: s.place and s.place.category,
+                          lambda s, v: f"客户类型为{s.place.category_name}"))
+    if cond.get("tags_any"):
+        checks.append(_any_of(cond["tags_any"], lambda s: s.place.tags if s.place else frozenset(), "客户标签含"))
+    if cond.get("tags_all"):
+        checks.append(_all_of(cond["tags_all"], lambda s: s.place.tags if s.place else frozenset(), "客户标签含"))
+    if cond.get("stages"):
+        checks.append(_in(cond["stages"], lambda s: s.place and s.place.stage,
+                          lambda s, v: f"客户阶段为{STAGE_NAMES.get(v, v)}"))
+    if cond.get("competitors_any"):
+        checks.append(_any_of(cond["competitors_any"], lambda s: s.place.competitors if s.place else frozenset(),
+                              "近期有竞品动作："))
+    if cond.get("notice_within_days") is not None:
+        days = int(cond["notice_within_days"])
+
+        def recent_notice(s: Situation) -> str | None:
+            if not s.place:
+                return None
+            since = s.now.date() - timedelta(days=days)
+            recent = [title for published, title in s.place.notices if published >= since]
+            return f"近{days}天有{len(recent)}条采购公告（最新：{recent[0]}）" if recent else None
+
+        checks.append(recent_notice)
+    low, high = cond.get("budget_min"), cond.get("budget_max")
+    if low is not None or high is not None:
+        def budget(s: Situation) -> str | None:
+            value = s.place.budget_cny if s.place else None
+            if value is None or (low is not None and value < low) or (high is not None and value > high):
+                return None
+            return f"客户预算¥{value:,}"
+
+        checks.append(budget)
+    return checks
+
+
+def _compile_rep(cond: dict) -> list[Check]:
+    checks: list[Check] = []
+    if cond.get("roles"):
+        checks.append(_in(cond["roles"], lambda s: s.rep.role, lambda s, v: f"角色为{v}"))
+    if cond.get("skill_levels"):
+        checks.append(_in(cond["skill_levels"], lambda s: s.rep.skill_level,
+                          lambda s, v: f"销售级别为{SKILL_NAMES.get(v, v)}"))
+    if cond.get("tags_any"):
+        checks.append(_any_of(cond["tags_any"], lambda s: s.rep.tags, "销售标签含"))
+    if cond.get("tags_all"):
+        checks.append(_all_of(cond["tags_all"], lambda s: s.rep.tags, "销售标签含"))
+    return checks
+
+
+def _compile_time(cond: dict) -> list[Check]:
+    checks: list[Check] = []
+    if cond.get("weekdays"):
+        days = frozenset(int(d) for d in cond["weekdays"])
+        names = "一二三四五六日"
+        checks.append(lambda s: f"星期{names[s.now.isoweekday() - 1]}" if s.now.isoweekday() in days else None)
+    if cond.get("from") or cond.get("to"):
+        start = time.fromisoformat(cond.get("from") or "00:00")
+        end = time.fromisoformat(cond.get("to") or "23:59")
+
+        def window(s: Situation) -> str | None:
+            now = s.now.time().replace(tzinfo=None)
+            inside = start <= now <= end if start <= end else (now >= start or now <= end)
+            return f"时间{now:%H:%M}在{start:%H:%M}–{end:%H:%M}" if inside else None
+
+        checks.append(window)
+    return checks
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    data: RuleData
+    checks: tuple[Check, ...]
+
+    def match(self, s: Situation) -> list[str] | None:
+        facts = []
+        for check in self.checks:
+            fact = check(s)
+            if fact is None:
+                return None
+            facts.append(fact)
+        return facts
+
+
+def compile_rule(rule: RuleData, zone_type_names: dict[str, str] | None = None) -> CompiledRule:
+    """Turn a rule's conditions into a chain of checks (zone type first: it is the most selective)."""
+    cond = rule.conditions or {}
+    checks: list[Check] = []
+    if cond.get("zone_types"):
+        names = zone_type_names or {}
+        checks.append(_in(cond["zone_types"], lambda s: s.zone and s.zone.type,
+                          lambda s, v: f"区域类型为{s.zone.type_name or names.get(v, v)}"))
+    checks += _compile_place(cond.get("place") or {})
+    checks += _compile_rep(cond.get("rep") or {})
+    checks += _compile_time(cond.get("time") or {})
+    return CompiledRule(data=rule, checks=tuple(checks))
+
+
+def pick_variant(rep_id: int, track: dict) -> dict | None:
+    """A/B variant for this rep: deterministic (one rep always sees the same one), split by the weights."""
+    variants = track.get("variants") or []
+    if not variants:
+        return None
+    total = sum(v.get("weight", 1) for v in variants)
+    digest = hashlib.sha256(f"{rep_id}:{track['id']}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") % total
+    for variant in variants:
+        point -= variant.get("weight", 1)
+        if point < 0:
+            return variant
+    return variants[-1]
+
+
+def live_compliance_notes(notes: Iterable[dict], today: date) -> list[dict]:
+    """Compliance notes still in force: one whose ``expires_on`` has passed is never shown."""
+    return [n for n in notes if not n.get("expires_on") or date.fromisoformat(str(n["expires_on"])) >= today]
+
+
+def _render(kind: str, component: dict) -> dict:
+    if kind == "talk_tracks":
+        return {"id": component["id"], "title": component["title"], "stage": component["stage"],
+                "lines": list(component["lines"]),
+                "objections": [{"objection": o["objection"], "response": o["response"]}
+                               for o in component["objections"]],
+                "variant": None}
+    if kind == "counters":
+        return {"id": component["id"], "competitor": component["competitor"],
+                "their_move": component["their_move"], "our_response": component["our_response"],
+                "proof_points": list(component.get("proof_points", ()))}
+    return dict(component)
+
+
+class ScenarioEngine:
+    """Compiled packs and rules. Immutable once built; build a new one when content changes."""
+
+    def __init__(self, packs: Sequence[PackData], rules: Sequence[RuleData],
+                 zone_type_names: dict[str, str] | None = None):
+        self.packs = tuple(packs)
+        self._packs_by_key = {p.key: p for p in self.packs}
+        self._buckets: dict[tuple, tuple[CompiledRule, ...]] = {}
+        compiled = sorted((compile_rule(r, zone_type_names) for r in rules),
+                          key=lambda c: (c.data.priority, c.data.id))
+        wildcard: dict[tuple, list[CompiledRule]] = {}
+        specific: dict[tuple, list[CompiledRule]] = {}
+        for rule in compiled:
+            base = (rule.data.region_id, rule.data.event)
+            zone_types = (rule.data.conditions or {}).get("zone_types")
+            if zone_types:
+                for zt in zone_types:
+                    specific.setdefault((*base, zt), []).append(rule)
+            else:
+                wildcard.setdefault(base, []).append(rule)
+        order = {id(r): i for i, r in enumerate(compiled)}
+        for key, rules_for_zone in specific.items():
+            merged = rules_for_zone + wildcard.get(key[:2], [])
+            self._buckets[key] = tuple(sorted(merged, key=lambda r: order[id(r)]))
+        for key, rules_any in wildcard.items():
+            self._buckets[(*key, None)] = tuple(rules_any)
+        self._default_selection = lru_cache(maxsize=4096)(self._default_selection_uncached)
+
+    @property
+    def rule_count(self) -> int:
+        return len({id(r) for bucket in self._buckets.values() for r in bucket})
+
+    def candidate_rules(self, s: Situation) -> tuple[CompiledRule, ...]:
+        zone_type = s.zone.type if s.zone else None
+        key = (s.region_id, s.event, zone_type)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets.get((s.region_id, s.event, None), ())
+        return bucket
+
+    def choose_pack(self, s: Situation) -> PackData | None:
+        """The most specific published pack for this zone type, place category and rep; None if none fits."""
+        best, best_score = None, 0
+        category = s.place.category if s.place else None
+        for pack in self.packs:
+            body = pack.body
+            audience = body.get("audience") or {}
+            if audience.get("roles") and s.rep.role in ("rep", "guide") and s.rep.role not in audience["roles"]:
+                continue
+            if audience.get("skill_levels") and s.rep.skill_level and s.rep.skill_level not in audience["skill_levels"]:
+                continue
+            zone_match = s.zone is not None and s.zone.type in body.get("zone_types", ())
+            categories = body.get("categories") or []
+            category_match = category in categories
+            if categories and not category_match:
+                continue
+            score = (2 if zone_match else 0) + (1 if category_match else 0)
+            if score > best_score:
+                best, best_score = pack, score
+        return best
+
+    def recommend(self, s: Situation) -> Recommendation:
+        """Components to show for this situation, with why. Deterministic for the same inputs."""
+        pack = self.choose_pack(s)
+        why: list[dict] = []
+        if pack is not None and s.zone is not None and s.zone.type in pack.body.get("zone_types", ()):
+            why.append({"rule": "zone_type", "detail": f"所在区域「{s.zone.name}」属于{s.zone.type_name}，"
+                                                       f"匹配作战包「{pack.name}」v{pack.version}"})
+        if pack is not None and s.place and s.place.category in (pack.body.get("categories") or []):
+            why.append({"rule": "place_category", "detail": f"客户类型为{s.place.category_name}"})
+
+        components, rule_ids = self._from_rules(s, pack, why)
+        if not rule_ids:
+            if pack is None:
+                why.append({"rule": "no_pack", "detail": "该区域类型与客户类型暂无已发布的作战包，仅展示客户情报"})
+                components = {kind: [] for kind in SHOWABLE_KINDS}
+            else:
+                components = self._default(s, pack, why)
+        components["compliance_notes"] = live_compliance_notes(components.get("compliance_notes", ()),
+                                                               s.now.date())
+        variants = {}
+        for track in components.get("talk_tracks", ()):
+            source = self._component(track["_pack"], "talk_tracks", track["id"])
+            variant = pick_variant(s.rep.id, source) if source else None
+            if variant:
+                track["lines"] = list(variant["lines"])
+                track["variant"] = variant["id"]
+                variants[track["id"]] = variant["id"]
+        for items in components.values():
+            for item in items:
+                item.pop("_pack", None)
+        if s.place:
+            recent = [t for d, t in s.place.notices if d >= s.now.date() - timedelta(days=RECENT_NOTICE_DAYS)]
+            if recent:
+                why.append({"rule": "recent_procurement",
+                            "detail": f"近{RECENT_NOTICE_DAYS}天有{len(recent)}条采购公告，最新：{recent[0]}"})
+        return Recommendation(pack=pack, components=components, why=why, variants=variants, rule_ids=rule_ids)
+
+    def _component(self, pack_key: str, kind: str, component_id: str) -> dict | None:
+        pack = self._packs_by_key.get(pack_key)
+        if pack is None:
+            return None
+        return next((c for c in pack.body.get(kind, ()) if c["id"] == component_id), None)
+
+    def _from_rules(self, s: Situation, default_pack: PackData | None, why: list) -> tuple[dict, list[int]]:
+        components: dict[str, list[dict]] = {kind: [] for kind in SHOWABLE_KINDS}
+        seen: set[str] = set()
+        rule_ids: list[int] = []
+        category = s.place.category if s.place else None
+        for rule in self.candidate_rules(s):
+            facts = rule.match(s)
+            if facts is None:
+                continue
+            rule_ids.append(rule.data.id)
+            shown = 0
+            for item in rule.data.show:
+                pack = self._packs_by_key.get(item.get("pack")) if item.get("pack") else default_pack
+                if pack is None:
+                    continue
+                kind = item["kind"]
+                fitting = matching_components(pack.body, kind, category=category, skill_level=s.rep.skill_level)
+                if item.get("ids"):
+                    by_id = {c["id"]: c for c in fitting}
+                    fitting = [by_id[i] for i in item["ids"] if i in by_id]
+                for component in fitting[: item.get("limit") or DEFAULT_LIMITS[kind]]:
+                    if component["id"] in seen:
+                        continue
+                    seen.add(component["id"])
+                    components[kind].append({**_render(kind, component), "_pack": pack.key})
+                    shown += 1
+            detail = f"规则「{rule.data.name}」命中：{'；'.join(facts) if facts else '无附加条件'}，展示{shown}项内容"
+            why.append({"rule": "trigger_rule", "rule_id": rule.data.id, "detail": detail})
+        return components, rule_ids
+
+    def _default(self, s: Situation, pack: PackData, why: list) -> dict[str, list[dict]]:
+        place = s.place
+        selection = self._default_selection(
+            pack.key, place.category if place else None, s.rep.skill_level,
+            place.stage if place else None, place.competitors if place else frozenset(),
+        )
+        components = {kind: [{**_render(kind, c), "_pack": pack.key} for c in items]
+                      for kind, items in selection.items()}
+        tracks = selection["talk_tracks"]
+        if s.rep.skill_level:
+            specific = sum(1 for t in tracks if t.get("skill_levels"))
+            why.append({"rule": "skill_level",
+                        "detail": f"你的级别为{SKILL_NAMES.get(s.rep.skill_level, s.rep.skill_level)}，"
+                                  f"展示{len(tracks)}条话术（其中{specific}条为该级别专属）"})
+        if place and place.stage:
+            why.append({"rule": "sales_stage",
+                        "detail": f"客户当前阶段：{STAGE_NAMES.get(place.stage, place.stage)}，相近阶段话术优先"})
+        active = [c["competitor"] for c in selection["counters"] if place and c["competitor"] in place.competitors]
+        if active:
+            why.append({"rule": "competitor_activity",
+                        "detail": f"该客户近期有{'、'.join(dict.fromkeys(active))}的动作，优先展示对应竞品应对锦囊"})
+        return components
+
+    def _default_selection_uncached(self, pack_key: str, category: str | None, skill_level: str | None,
+                                    stage: str | None, competitors: frozenset[str]) -> dict[str, list[dict]]:
+        pack = self._packs_by_key[pack_key]
+        stage_index = STAGES.index(stage) if stage in STAGES else 0
+
+        def fitting(kind: str) -> list[dict]:
+            return matching_components(pack.body, kind, category=category, skill_level=skill_level)
+
+        tracks = sorted(fitting("talk_tracks"),
+                        key=lambda t: (abs(STAGES.index(t["stage"]) - stage_index), not t.get("skill_levels")))
+        counters = sorted(fitting("counters"), key=lambda c: c["competitor"] not in competitors)
+        cases = [c for c in pack.body.get("local_cases", ()) if not category or c.get("place_category") == category]
+        return {
+            "talk_tracks": tracks[: DEFAULT_LIMITS["talk_tracks"]],
+            "counters": counters[: DEFAULT_LIMITS["counters"]],
+            "compliance_notes": list(pack.body.get("compliance_notes", ()))[: DEFAULT_LIMITS["compliance_notes"]],
+            "local_cases": cases[: DEFAULT_LIMITS["local_cases"]],
+            "personas": list(pack.body.get("personas", ()))[: DEFAULT_LIMITS["personas"]],
+            "solution_hints": [],
+        }
