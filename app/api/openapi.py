@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from app.schemas.auth import LoginIn, LoginOut
 from app.schemas.places import NearbyIn, NearbyOut, PlaceDetailOut
+from app.schemas.rules import PreviewIn, RuleIn, RuleListOut, RuleOut, RuleQueryIn
 from app.schemas.solutions import CompareIn, CompareOut
 
 ERROR = {
@@ -31,6 +32,10 @@ def _errors(*statuses: int) -> dict:
             422: "Invalid values", 429: "Too many requests"}
     return {str(s): {"description": text[s], "content": {"application/json": {"schema": {"$ref":
             "#/components/schemas/Error"}}}} for s in statuses}
+
+
+def _path_id(name: str) -> dict:
+    return {"in": "path", "name": name, "required": True, "schema": {"type": "integer"}}
 
 
 def _json(schema) -> dict:
@@ -61,6 +66,40 @@ OPERATIONS = [
         "requestBody": {"required": True, **_json(CompareIn)},
         "responses": {"200": {"description": "Exactly three options", **_json(CompareOut)},
                       **_errors(400, 401, 422)},
+    }),
+    # trigger rules and preview (issue 4)
+    ("/api/v1/rules", "get", {
+        "summary": "Trigger rules of the regions you manage, by priority",
+        "parameters": [{"in": "query", "schema": RuleQueryIn}],
+        "responses": {"200": {"description": "Rules", **_json(RuleListOut)}, **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/rules", "post", {
+        "summary": "Create a trigger rule (manager of its region)",
+        "requestBody": {"required": True, **_json(RuleIn)},
+        "responses": {"201": {"description": "Created; Location names it", **_json(RuleOut)},
+                      **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/rules/{rule_id}", "get", {
+        "summary": "One trigger rule",
+        "parameters": [_path_id("rule_id")],
+        "responses": {"200": {"description": "Rule", **_json(RuleOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/rules/{rule_id}", "put", {
+        "summary": "Replace a trigger rule",
+        "parameters": [_path_id("rule_id")],
+        "requestBody": {"required": True, **_json(RuleIn)},
+        "responses": {"200": {"description": "Rule", **_json(RuleOut)}, **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/rules/{rule_id}", "delete", {
+        "summary": "Delete a trigger rule",
+        "parameters": [_path_id("rule_id")],
+        "responses": {"204": {"description": "Deleted"}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/preview", "get", {
+        "summary": "What would this rep see at this place now? The popup with its why, nothing recorded",
+        "parameters": [{"in": "query", "schema": PreviewIn}],
+        "responses": {"200": {"description": "The popup payload (see docs/socket-events.md) plus preview, rep, at",
+                              **_json({"type": "object"})}, **_errors(400, 401, 403, 404, 422)},
     }),
 ]
 

@@ -1,4 +1,4 @@
-"""Popups: the scenario engine (``app.scenario_engine``) fed from the database, and its answer recorded.
+"""Popups: the scenario engine (``content_packs.engine``) fed from the database, and its answer recorded.
 
 Each process keeps one compiled ``ScenarioEngine`` built from the published packs and enabled trigger
 rules; it is rebuilt when the shared ``content`` counter moves (a publish, rollback, expiry or rule edit).
@@ -13,7 +13,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Place, PlaceCategory, Popup, TriggerRule, User, ZoneType
-from app.scenario_engine import (
+from app.services import versions
+from app.services.geo_state import ZoneInfo
+from app.services.packs import CONTENT, published_packs
+from app.services.places import context_of
+from content_packs.engine import (
     PackData,
     PlaceFacts,
     RepFacts,
@@ -22,10 +26,6 @@ from app.scenario_engine import (
     Situation,
     ZoneFacts,
 )
-from app.services import versions
-from app.services.geo_state import ZoneInfo
-from app.services.packs import CONTENT, published_packs
-from app.services.places import context_of
 
 
 def _build_engine(version: int) -> ScenarioEngine:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from content_packs import STAGES, matching_components
+from .schema import STAGES
+from .select import matching_components
 
 EVENTS = ("enter_place", "enter_zone", "dwell", "budget_entered", "stage_changed", "visit_planned")
 SHOWABLE_KINDS = ("talk_tracks", "counters", "compliance_notes", "local_cases", "personas", "solution_hints")

@@ -1,0 +1,107 @@
+"""Trigger rules: conditions and what to show, as managers write them."""
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from content_packs import ROLES, SKILL_LEVELS, STAGES
+from content_packs.engine import EVENTS, SHOWABLE_KINDS
+
+_HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM (24-hour).")
+
+
+def _strings(**kwargs):
+    return fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                       validate=validate.Length(max=50), **kwargs)
+
+
+def _choices(options):
+    return fields.List(fields.String(validate=validate.OneOf(options)), validate=validate.Length(max=20))
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class PlaceConditionIn(Strict):
+    categories = _strings()
+    tags_any = _strings()
+    tags_all = _strings()
+    stages = _choices(STAGES)
+    competitors_any = _strings()
+    notice_within_days = fields.Integer(validate=validate.Range(min=1, max=365))
+    budget_min = fields.Integer(validate=validate.Range(min=0))
+    budget_max = fields.Integer(validate=validate.Range(min=0))
+
+    @validates_schema
+    def _budget_range(self, data, **kwargs):
+        if data.get("budget_min") is not None and data.get("budget_max") is not None \
+                and data["budget_min"] > data["budget_max"]:
+            raise ValidationError("budget_min must not exceed budget_max.", field_name="budget_min")
+
+
+class RepConditionIn(Strict):
+    roles = _choices(ROLES)
+    skill_levels = _choices(SKILL_LEVELS)
+    tags_any = _strings()
+    tags_all = _strings()
+
+
+class TimeConditionIn(Strict):
+    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)), validate=validate.Length(max=7),
+                           metadata={"description": "ISO weekdays, 1 = Monday"})
+    from_ = fields.String(data_key="from", attribute="from", validate=_HHMM)
+    to = fields.String(validate=_HHMM)
+
+
+class ConditionsIn(Strict):
+    zone_types = _strings()
+    place = fields.Nested(PlaceConditionIn)
+    rep = fields.Nested(RepConditionIn)
+    time = fields.Nested(TimeConditionIn)
+
+
+class ShowIn(Strict):
+    pack = fields.String(validate=validate.Length(min=1, max=100),
+                         metadata={"description": "pack key; omitted = the pack chosen for the zone type/category"})
+    kind = fields.String(required=True, validate=validate.OneOf(SHOWABLE_KINDS))
+    ids = _strings(metadata={"description": "component ids in the order to show; omitted = all that fit"})
+    limit = fields.Integer(validate=validate.Range(min=1, max=20))
+
+
+class RuleIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    region = fields.String(required=True, metadata={"description": "region key, e.g. shanghai"})
+    event = fields.String(required=True, validate=validate.OneOf(EVENTS))
+    conditions = fields.Nested(ConditionsIn, load_default=dict)
+    show = fields.List(fields.Nested(ShowIn), required=True, validate=validate.Length(min=1, max=20))
+    priority = fields.Integer(load_default=100, validate=validate.Range(min=0, max=10_000),
+                              metadata={"description": "lower runs first"})
+    enabled = fields.Boolean(load_default=True)
+
+
+class RuleOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    region = fields.String(attribute="region_key")
+    event = fields.String()
+    conditions = fields.Dict()
+    show = fields.List(fields.Dict())
+    priority = fields.Integer()
+    enabled = fields.Boolean()
+    updated_at = fields.DateTime()
+
+
+class RuleListOut(Schema):
+    items = fields.List(fields.Nested(RuleOut))
+
+
+class RuleQueryIn(Schema):
+    region = fields.String()
+    event = fields.String(validate=validate.OneOf(EVENTS))
+
+
+class PreviewIn(Schema):
+    rep_id = fields.Integer(required=True)
+    place_id = fields.Integer(required=True)
+    event = fields.String(load_default="enter_place", validate=validate.OneOf(EVENTS))
+    at = fields.AwareDateTime(load_default=None, metadata={"description": "ISO 8601 with offset; default now"})

@@ -1,0 +1,45 @@
+"""The audit log: who changed what, when, and from which version to which.
+
+Every change to managed content writes one ``AuditEntry`` in the caller's transaction; reading is scoped to
+the regions the reader manages.
+"""
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEntry, ContentPack, User
+from app.services import permissions
+
+PACK = "pack"
+
+
+def record(*, actor: User | None, action: str, target_type: str, target_id: int | None,
+           region_id: int | None, from_version: int | None = None, to_version: int | None = None,
+           detail: dict | None = None) -> AuditEntry:
+    """Add one entry to the session (no commit). ``actor`` is None for the scheduler and the CLI."""
+    entry = AuditEntry(actor_id=actor.id if actor else None, action=action, target_type=target_type,
+                       target_id=target_id, region_id=region_id, from_version=from_version,
+                       to_version=to_version, detail=detail or {})
+    db.session.add(entry)
+    return entry
+
+
+def record_pack(pack: ContentPack, action: str, *, actor: User | None, from_version: int | None = None,
+                to_version: int | None = None, **detail) -> AuditEntry:
+    """Shorthand for a change to a content pack; ``detail`` keywords land in the entry's JSON detail."""
+    return record(actor=actor, action=action, target_type=PACK, target_id=pack.id, region_id=pack.region_id,
+                  from_version=from_version, to_version=to_version, detail=detail)
+
+
+def entries(*, user: User, pack: ContentPack | None = None, limit: int = 100) -> list[AuditEntry]:
+    """Newest entries first: of one pack, or of every region ``user`` manages (all of them for an admin)."""
+    permissions.require_manager(user)
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
+    if pack is not None:
+        permissions.require_manager_of(user, pack.region_id)
+        query = query.where(AuditEntry.target_type == PACK, AuditEntry.target_id == pack.id)
+    else:
+        regions = permissions.managed_region_ids(user)
+        if regions is not None:
+            query = query.where(AuditEntry.region_id.in_(regions))
+    return list(db.session.scalars(query))

@@ -1,0 +1,26 @@
+""""What would rep X see at place Y now?" — the same composition as a live popup, without a phone."""
+
+from datetime import datetime
+
+from app.errors import NotFound
+from app.extensions import db
+from app.models import User
+from app.services import permissions
+from app.services.geo_state import snapshot
+from app.services.places import get_place
+from app.services.scenarios import compose_popup, local_now
+
+
+def preview(*, user: User, rep_id: int, place_id: int, event: str = "enter_place",
+            at: datetime | None = None) -> dict:
+    """The popup ``rep_id`` would get at ``place_id`` (nothing recorded or pushed); managers of the place's region."""
+    place = get_place(place_id)
+    permissions.require_manager_of(user, place.region_id)
+    rep = db.session.get(User, rep_id)
+    if rep is None:
+        raise NotFound(f"No user with id {rep_id}.", code="user_not_found")
+    now = at.astimezone(local_now().tzinfo) if at else local_now()
+    zone = snapshot().zone_for(place.lat, place.lon)
+    popup = compose_popup(rep=rep, place=place, zone=zone, distance_m=None, event=event, now=now, record=False)
+    return {**popup, "preview": True, "rep": {"id": rep.id, "name": rep.name, "skill_level": rep.skill_level},
+            "at": now.isoformat()}

@@ -1,0 +1,249 @@
+"""Trigger rules managers own: the API, scoping, audit, their effect on live popups, and preview."""
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEntry, Popup, Region, User, UserRegion
+from app.services.auth import hash_password
+from tests.conftest import place_by_category
+from tests.test_auth import assert_error_shape
+
+MANAGER = "manager@demo.battlemap"
+T0 = int(time.time() * 1000)
+
+
+def rule_body(**overrides):
+    body = {
+        "name": "三甲医院·近期有采购公告：先讲集采应对",
+        "region": "shanghai",
+        "event": "enter_place",
+        "conditions": {
+            "zone_types": ["procurement_led"],
+            "place": {"categories": ["tier3_hospital"], "notice_within_days": 30},
+        },
+        "show": [
+            {"pack": "procurement-led-hospitals", "kind": "counters", "ids": ["pl-counter-yunyitong-platform"]},
+            {"pack": "procurement-led-hospitals", "kind": "talk_tracks", "ids": ["pl-tt-proposal-vbp"]},
+        ],
+        "priority": 10,
+    }
+    body.update(overrides)
+    return body
+
+
+def create(client, auth, email=MANAGER, **overrides):
+    return client.post("/api/v1/rules", json=rule_body(**overrides), headers=auth.headers(email))
+
+
+@pytest.fixture
+def hangzhou_manager(app):
+    with app.app_context():
+        region = db.session.scalar(select(Region).where(Region.key == "hangzhou"))
+        user = User(email="hz-manager@demo.battlemap", name="钱伟", role="manager",
+                    password_hash=hash_password("demo-password"), region_id=region.id)
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(UserRegion(user_id=user.id, region_id=region.id))
+        db.session.commit()
+    return "hz-manager@demo.battlemap"
+
+
+def hospital_in_procurement_zone(app):
+    from app.services.geo_state import snapshot
+
+    with app.app_context():
+        from app.models import Place
+
+        snap = snapshot()
+        for place in db.session.scalars(select(Place).where(Place.category == "tier3_hospital")):
+            zone = snap.zone_for(place.lat, place.lon)
+            if zone and zone.type == "procurement_led":
+                db.session.expunge(place)
+                return place
+    raise AssertionError("the demo has a tier-3 hospital in a procurement-led zone")
+
+
+def popups(sock):
+    return [m["args"][0] for m in sock.get_received("/field") if m["name"] == "popup"]
+
+
+def enter(sock, place, ts=T0):
+    ack = sock.emit("location", {"lat": place.lat, "lon": place.lon, "accuracy_m": 10, "ts": ts},
+                    namespace="/field", callback=True)
+    assert ack["ok"], ack
+    return popups(sock)
+
+
+def test_manager_creates_reads_updates_and_deletes_a_rule(client, auth, app):
+    """Can a manager run a rule's whole life through the API, with every change audited?"""
+    headers = auth.headers(MANAGER)
+    response = create(client, auth)
+    assert response.status_code == 201
+    rule = response.get_json()
+    assert response.headers["Location"].endswith(f"/api/v1/rules/{rule['id']}")
+    assert rule["region"] == "shanghai" and rule["event"] == "enter_place" and rule["enabled"] is True
+
+    listed = client.get("/api/v1/rules?region=shanghai", headers=headers).get_json()["items"]
+    assert [r["id"] for r in listed] == [rule["id"]]
+    assert client.get(f"/api/v1/rules/{rule['id']}", headers=headers).get_json()["name"] == rule["name"]
+
+    changed = client.put(f"/api/v1/rules/{rule['id']}", json=rule_body(priority=5, enabled=False), headers=headers)
+    assert changed.status_code == 200
+    assert changed.get_json()["priority"] == 5 and changed.get_json()["enabled"] is False
+
+    assert client.delete(f"/api/v1/rules/{rule['id']}", headers=headers).status_code == 204
+    assert_error_shape(client.get(f"/api/v1/rules/{rule['id']}", headers=headers), 404, "rule_not_found")
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.target_type == "rule").order_by(AuditEntry.id))]
+    assert actions == ["rule.create", "rule.update", "rule.delete"]
+
+
+def test_reps_cannot_manage_rules(client, auth):
+    assert_error_shape(create(client, auth, email="rep@demo.battlemap"), 403, "forbidden")
+    assert_error_shape(client.get("/api/v1/rules", headers=auth.headers("rep@demo.battlemap")), 403)
+
+
+def test_manager_of_another_region_gets_403(client, auth, hangzhou_manager):
+    """Can a Hangzhou manager create or touch Shanghai rules? No."""
+    assert_error_shape(create(client, auth, email=hangzhou_manager), 403, "forbidden")
+    rule = create(client, auth).get_json()
+    hz = auth.headers(hangzhou_manager)
+    assert_error_shape(client.get(f"/api/v1/rules/{rule['id']}", headers=hz), 403)
+    assert_error_shape(client.put(f"/api/v1/rules/{rule['id']}", json=rule_body(), headers=hz), 403)
+    assert_error_shape(client.delete(f"/api/v1/rules/{rule['id']}", headers=hz), 403)
+    assert client.get("/api/v1/rules", headers=hz).get_json()["items"] == []
+
+
+def test_admin_manages_every_region(client, auth):
+    assert create(client, auth, email="admin@demo.battlemap").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "field"),
+    [
+        ({"event": "teleported"}, 422, "event"),
+        ({"region": "atlantis"}, 422, "region"),
+        ({"show": [{"pack": "no-such-pack", "kind": "counters"}]}, 422, "show"),
+        ({"show": [{"pack": "procurement-led-hospitals", "kind": "counters", "ids": ["nope"]}]}, 422, "show"),
+        ({"show": []}, 422, "show"),
+        ({"conditions": {"time": {"from": "25:00"}}}, 422, "conditions"),
+        ({"conditions": {"place": {"budget_min": 10, "budget_max": 1}}}, 422, "conditions"),
+        ({"conditions": {"weather": "rain"}}, 400, "conditions"),
+        ({"priority": "high"}, 400, "priority"),
+        ({"name": None}, 400, "name"),
+    ],
+)
+def test_bad_rules_are_refused_with_the_field_at_fault(client, auth, overrides, status, field):
+    error = assert_error_shape(create(client, auth, **overrides), status)
+    assert field in error["fields"]
+
+
+def test_matching_rule_shapes_the_live_popup_and_says_why(client, auth, app, field):
+    """Does a rule put its components first in the popup, with the rule and the matched facts in why?"""
+    hospital = hospital_in_procurement_zone(app)
+    rule = create(client, auth).get_json()
+    [popup] = enter(field("rep@demo.battlemap"), hospital)
+    assert [c["id"] for c in popup["counters"]] == ["pl-counter-yunyitong-platform"]
+    assert [t["id"] for t in popup["talk_tracks"]] == ["pl-tt-proposal-vbp"]
+    fired = [w for w in popup["why"] if w["rule"] == "trigger_rule"]
+    assert [w["rule_id"] for w in fired] == [rule["id"]]
+    assert "三甲医院" in fired[0]["detail"] and "采购公告" in fired[0]["detail"]
+
+
+def test_rule_conditions_on_the_rep(client, auth, app, field):
+    """A senior-only rule fires for a senior rep and not for a junior one."""
+    hospital = hospital_in_procurement_zone(app)
+    conditions = {"zone_types": ["procurement_led"], "rep": {"skill_levels": ["senior"]}}
+    rule = create(client, auth, conditions=conditions).get_json()
+    [senior] = enter(field("rep3@demo.battlemap"), hospital)
+    [junior] = enter(field("rep2@demo.battlemap"), hospital)
+    assert any(w.get("rule_id") == rule["id"] for w in senior["why"])
+    assert not any(w["rule"] == "trigger_rule" for w in junior["why"])
+    assert junior["talk_tracks"], "the default selection still applies"
+
+
+def test_disabled_rules_do_not_fire(client, auth, app, field):
+    hospital = hospital_in_procurement_zone(app)
+    create(client, auth, enabled=False)
+    [popup] = enter(field(), hospital)
+    assert not any(w["rule"] == "trigger_rule" for w in popup["why"])
+
+
+def test_rules_apply_in_priority_order(client, auth, app, field):
+    hospital = hospital_in_procurement_zone(app)
+    late = create(client, auth, priority=50, name="后", show=[
+        {"pack": "procurement-led-hospitals", "kind": "counters", "ids": ["pl-counter-kangrui-lowball"]}]).get_json()
+    early = create(client, auth, priority=1, name="先", show=[
+        {"pack": "procurement-led-hospitals", "kind": "counters", "ids": ["pl-counter-hengtai-placement"]}]).get_json()
+    [popup] = enter(field(), hospital)
+    assert [w["rule_id"] for w in popup["why"] if w["rule"] == "trigger_rule"] == [early["id"], late["id"]]
+    assert [c["id"] for c in popup["counters"]] == ["pl-counter-hengtai-placement", "pl-counter-kangrui-lowball"]
+
+
+def rep_id(app, email):
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def test_preview_answers_like_the_phone(client, auth, app, field):
+    """Does the preview give a manager the same components and reasons the rep's phone gets?"""
+    hospital = hospital_in_procurement_zone(app)
+    create(client, auth)
+    [live] = enter(field("rep@demo.battlemap"), hospital)
+    preview = client.get(f"/api/v1/preview?rep_id={rep_id(app, 'rep@demo.battlemap')}&place_id={hospital.id}",
+                         headers=auth.headers(MANAGER))
+    assert preview.status_code == 200
+    body = preview.get_json()
+    assert body["preview"] is True
+    for key in ("talk_tracks", "counters", "pack", "context"):
+        assert body[key] == live[key], key
+    assert body["why"] == [w for w in live["why"] if w["rule"] != "fence_entered"]
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Popup)) == 1, "preview records nothing"
+
+
+def test_preview_honours_time_conditions(client, auth, app):
+    hospital = hospital_in_procurement_zone(app)
+    rule = create(client, auth, conditions={"time": {"from": "08:00", "to": "12:00", "weekdays": [1, 2, 3, 4, 5]}}
+                  ).get_json()
+    rid = rep_id(app, "rep@demo.battlemap")
+    url = f"/api/v1/preview?rep_id={rid}&place_id={hospital.id}&at="
+    headers = auth.headers(MANAGER)
+    monday_morning = client.get(url + "2026-11-23T09:30:00%2B08:00", headers=headers).get_json()
+    monday_evening = client.get(url + "2026-11-23T20:00:00%2B08:00", headers=headers).get_json()
+    sunday_morning = client.get(url + "2026-11-22T09:30:00%2B08:00", headers=headers).get_json()
+    assert [w.get("rule_id") for w in monday_morning["why"] if w["rule"] == "trigger_rule"] == [rule["id"]]
+    assert not any(w["rule"] == "trigger_rule" for w in monday_evening["why"])
+    assert not any(w["rule"] == "trigger_rule" for w in sunday_morning["why"])
+
+
+def test_preview_scoping_and_errors(client, auth, app, hangzhou_manager):
+    hospital = place_by_category(app, "tier3_hospital")
+    rid = rep_id(app, "rep@demo.battlemap")
+    url = f"/api/v1/preview?rep_id={rid}&place_id={hospital.id}"
+    assert_error_shape(client.get(url, headers=auth.headers("rep@demo.battlemap")), 403)
+    assert_error_shape(client.get(url, headers=auth.headers(hangzhou_manager)), 403)
+    assert_error_shape(client.get(f"/api/v1/preview?rep_id={rid}&place_id=999999",
+                                  headers=auth.headers(MANAGER)), 404)
+    assert_error_shape(client.get(f"/api/v1/preview?place_id={hospital.id}", headers=auth.headers(MANAGER)), 400)
+
+
+def test_variant_is_sticky_per_rep_and_recorded(client, auth, app, field):
+    """One rep always sees the same A/B variant, and every popup records which one it was."""
+    hospital = hospital_in_procurement_zone(app)
+    rid = rep_id(app, "rep@demo.battlemap")
+    headers = auth.headers(MANAGER)
+    url = f"/api/v1/preview?rep_id={rid}&place_id={hospital.id}"
+    create(client, auth, conditions={}, show=[
+        {"pack": "procurement-led-hospitals", "kind": "talk_tracks", "ids": ["pl-tt-proposal-vbp"]}])
+    seen = {client.get(url, headers=headers).get_json()["talk_tracks"][0]["variant"] for _ in range(5)}
+    assert len(seen) == 1 and seen <= {"A", "B"}
+    [popup] = enter(field("rep@demo.battlemap"), hospital)
+    assert popup["talk_tracks"][0]["variant"] in seen
+    with app.app_context():
+        stored = db.session.get(Popup, popup["id"])
+        assert stored.variants == {"pl-tt-proposal-vbp": popup["talk_tracks"][0]["variant"]}

@@ -1,0 +1,131 @@
+"""The pure scenario engine: compiled rules, default selection, variants, compliance expiry."""
+
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from content_packs.engine import (
+    PackData,
+    PlaceFacts,
+    RepFacts,
+    RuleData,
+    ScenarioEngine,
+    Situation,
+    ZoneFacts,
+    live_compliance_notes,
+    pick_variant,
+)
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+def track(tid, stage="proposal", **extra):
+    return {"id": tid, "title": tid, "stage": stage, "lines": ["a", "b"],
+            "objections": [{"objection": f"o{i}", "response": f"r{i}"} for i in range(3)], **extra}
+
+
+def pack(key="p", zone_types=("procurement_led",), categories=("tier3_hospital",), **components):
+    body = {"id": key, "name": key, "zone_types": list(zone_types), "categories": list(categories),
+            "audience": {"roles": ["rep"]}, "talk_tracks": [], "counters": [], "compliance_notes": [],
+            "local_cases": [], "personas": [], **components}
+    return PackData(key=key, name=key, version=1, version_id=1, body=body)
+
+
+def situation(*, skill="junior", zone_type="procurement_led", category="tier3_hospital", event="enter_place",
+              notices=(), now=NOW, rep_id=1, tags=()):
+    return Situation(
+        event=event,
+        rep=RepFacts(id=rep_id, role="rep", skill_level=skill, region_id=1, tags=frozenset(tags)),
+        now=now,
+        place=PlaceFacts(id=1, name="医院", category=category, category_name="三甲医院", region_id=1,
+                         notices=tuple(notices)),
+        zone=ZoneFacts(id=1, type=zone_type, name="区", type_name="集采主导型"),
+    )
+
+
+def test_importing_the_engine_does_not_import_flask_or_sqlalchemy():
+    code = "import content_packs.engine, sys; print('flask' in sys.modules, 'sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_default_selection_filters_by_skill_level():
+    engine = ScenarioEngine([pack(talk_tracks=[track("all"), track("senior", skill_levels=["senior"]),
+                                               track("junior", skill_levels=["junior"])])], [])
+    junior = engine.recommend(situation(skill="junior"))
+    senior = engine.recommend(situation(skill="senior"))
+    assert {t["id"] for t in junior.components["talk_tracks"]} == {"all", "junior"}
+    assert {t["id"] for t in senior.components["talk_tracks"]} == {"all", "senior"}
+    assert junior.pack.key == "p"
+
+
+def test_no_pack_for_another_category():
+    engine = ScenarioEngine([pack(talk_tracks=[track("t")])], [])
+    result = engine.recommend(situation(category="community_grocery"))
+    assert result.pack is None
+    assert [w["rule"] for w in result.why] == ["no_pack"]
+    assert result.components["talk_tracks"] == []
+
+
+def test_rules_are_bucketed_by_event_and_zone_type():
+    rules = [
+        RuleData(id=1, name="zone", region_id=1, event="enter_place", conditions={"zone_types": ["procurement_led"]},
+                 show=[{"kind": "talk_tracks"}], priority=5),
+        RuleData(id=2, name="any", region_id=1, event="enter_place", conditions={}, show=[{"kind": "counters"}],
+                 priority=1),
+        RuleData(id=3, name="dwell", region_id=1, event="dwell", conditions={}, show=[{"kind": "counters"}]),
+        RuleData(id=4, name="other region", region_id=2, event="enter_place", conditions={},
+                 show=[{"kind": "counters"}]),
+    ]
+    engine = ScenarioEngine([pack(talk_tracks=[track("t")])], rules)
+    assert [r.data.id for r in engine.candidate_rules(situation())] == [2, 1]
+    assert [r.data.id for r in engine.candidate_rules(situation(zone_type="primary_care_gap"))] == [2]
+    assert [r.data.id for r in engine.candidate_rules(situation(event="dwell"))] == [3]
+
+
+def test_notice_condition_uses_the_situations_date():
+    rule = RuleData(id=7, name="recent notice", region_id=1, event="enter_place",
+                    conditions={"place": {"notice_within_days": 30}}, show=[{"kind": "talk_tracks"}])
+    engine = ScenarioEngine([pack(talk_tracks=[track("t")])], [rule])
+    fresh = engine.recommend(situation(notices=[(NOW.date() - timedelta(days=3), "超声采购")]))
+    stale = engine.recommend(situation(notices=[(NOW.date() - timedelta(days=45), "旧公告")]))
+    assert fresh.rule_ids == [7]
+    assert "超声采购" in next(w["detail"] for w in fresh.why if w["rule"] == "trigger_rule")
+    assert stale.rule_ids == []
+
+
+def test_expired_compliance_notes_are_never_shown():
+    notes = [{"id": "old", "title": "t", "text": "x", "expires_on": "2026-11-22"},
+             {"id": "today", "title": "t", "text": "x", "expires_on": "2026-11-23"},
+             {"id": "forever", "title": "t", "text": "x"}]
+    assert [n["id"] for n in live_compliance_notes(notes, date(2026, 11, 23))] == ["today", "forever"]
+    engine = ScenarioEngine([pack(talk_tracks=[track("t")], compliance_notes=notes)], [])
+    shown = engine.recommend(situation()).components["compliance_notes"]
+    assert [n["id"] for n in shown] == ["today", "forever"]
+    rule = RuleData(id=1, name="compliance", region_id=1, event="enter_place", conditions={},
+                    show=[{"kind": "compliance_notes", "ids": ["old", "forever"]}])
+    by_rule = ScenarioEngine([pack(compliance_notes=notes)], [rule]).recommend(situation())
+    assert [n["id"] for n in by_rule.components["compliance_notes"]] == ["forever"]
+
+
+def test_variant_split_follows_weights_and_is_sticky():
+    t = track("ab", variants=[{"id": "A", "weight": 80, "lines": ["a1", "a2"]},
+                              {"id": "B", "weight": 20, "lines": ["b1", "b2"]}])
+    counts = Counter(pick_variant(rep, t)["id"] for rep in range(4000))
+    assert 0.76 < counts["A"] / 4000 < 0.84
+    assert all(pick_variant(rep, t)["id"] == pick_variant(rep, t)["id"] for rep in range(50))
+    engine = ScenarioEngine([pack(talk_tracks=[t])], [])
+    shown = engine.recommend(situation(rep_id=3))
+    expected = pick_variant(3, t)
+    assert shown.components["talk_tracks"][0]["lines"] == expected["lines"]
+    assert shown.variants == {"ab": expected["id"]}
+
+
+def test_recommendations_do_not_leak_between_calls():
+    """The cached default selection is never mutated by a variant applied for one rep."""
+    t = track("ab", variants=[{"id": "A", "weight": 1, "lines": ["a1", "a2"]},
+                              {"id": "B", "weight": 1, "lines": ["b1", "b2"]}])
+    engine = ScenarioEngine([pack(talk_tracks=[t])], [])
+    lines = {tuple(engine.recommend(situation(rep_id=r)).components["talk_tracks"][0]["lines"]) for r in range(40)}
+    assert lines == {("a1", "a2"), ("b1", "b2")}
