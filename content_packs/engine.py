@@ -216,7 +216,7 @@ def _compile_time(cond: dict) -> list[Check]:
     return checks
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledRule:
     data: RuleData
     checks: tuple[Check, ...]
@@ -280,57 +280,79 @@ def _render(kind: str, component: dict) -> dict:
 
 
 class ScenarioEngine:
-    """Compiled packs and rules. Immutable once built; build a new one when content changes."""
+    """Compiled packs and rules. Immutable once built; build a new one when content changes.
+
+    Rules are bucketed by (region, event, zone type, place category): a rule that names zone types or
+    categories sits only in the buckets it can match, so a popup checks only the rules that could apply.
+    What a matched rule shows (its components, filtered for a category and skill level) and the pack chosen
+    for a (zone type, category, role, skill level) are computed once and cached.
+    """
 
     def __init__(self, packs: Sequence[PackData], rules: Sequence[RuleData],
                  zone_type_names: dict[str, str] | None = None):
         self.packs = tuple(packs)
         self._packs_by_key = {p.key: p for p in self.packs}
-        self._buckets: dict[tuple, tuple[CompiledRule, ...]] = {}
         compiled = sorted((compile_rule(r, zone_type_names) for r in rules),
                           key=lambda c: (c.data.priority, c.data.id))
-        wildcard: dict[tuple, list[CompiledRule]] = {}
-        specific: dict[tuple, list[CompiledRule]] = {}
-        for rule in compiled:
-            base = (rule.data.region_id, rule.data.event)
-            zone_types = (rule.data.conditions or {}).get("zone_types")
-            if zone_types:
-                for zt in zone_types:
-                    specific.setdefault((*base, zt), []).append(rule)
-            else:
-                wildcard.setdefault(base, []).append(rule)
-        order = {id(r): i for i, r in enumerate(compiled)}
-        for key, rules_for_zone in specific.items():
-            merged = rules_for_zone + wildcard.get(key[:2], [])
-            self._buckets[key] = tuple(sorted(merged, key=lambda r: order[id(r)]))
-        for key, rules_any in wildcard.items():
-            self._buckets[(*key, None)] = tuple(rules_any)
+        self.rule_count = len(compiled)
+        self._buckets = self._bucket(compiled)
         self._default_selection = lru_cache(maxsize=4096)(self._default_selection_uncached)
+        self._shown_by_rule = lru_cache(maxsize=65536)(self._shown_by_rule_uncached)
+        self._choose_pack = lru_cache(maxsize=4096)(self._choose_pack_uncached)
 
-    @property
-    def rule_count(self) -> int:
-        return len({id(r) for bucket in self._buckets.values() for r in bucket})
+    @staticmethod
+    def _bucket(compiled: list[CompiledRule]) -> dict[tuple, tuple[CompiledRule, ...]]:
+        """(region, event, zone type | None, category | None) → the rules to try there, in priority order."""
+        slots: dict[tuple, list[tuple[int, CompiledRule]]] = {}
+        zone_keys: dict[tuple, set] = {}
+        category_keys: dict[tuple, set] = {}
+        for order, rule in enumerate(compiled):
+            cond = rule.data.conditions or {}
+            zone_types = tuple(cond.get("zone_types") or (None,))
+            categories = tuple((cond.get("place") or {}).get("categories") or (None,))
+            base = (rule.data.region_id, rule.data.event)
+            for zt in zone_types:
+                for cat in categories:
+                    slots.setdefault((*base, zt, cat), []).append((order, rule))
+                    zone_keys.setdefault(base, set()).add(zt)
+                    category_keys.setdefault(base, set()).add(cat)
+        buckets = {}
+        for base in zone_keys:
+            for zt in zone_keys[base] | {None}:
+                for cat in category_keys[base] | {None}:
+                    merged = []
+                    for key in {(zt, cat), (zt, None), (None, cat), (None, None)}:
+                        merged += slots.get((*base, *key), [])
+                    buckets[(*base, zt, cat)] = tuple(rule for _, rule in sorted(merged, key=lambda x: x[0]))
+        return buckets
 
     def candidate_rules(self, s: Situation) -> tuple[CompiledRule, ...]:
+        """The rules that could match this situation (all others are ruled out by their bucket)."""
         zone_type = s.zone.type if s.zone else None
-        key = (s.region_id, s.event, zone_type)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets.get((s.region_id, s.event, None), ())
-        return bucket
+        category = s.place.category if s.place else None
+        buckets = self._buckets
+        for key in ((zone_type, category), (zone_type, None), (None, category), (None, None)):
+            bucket = buckets.get((s.region_id, s.event, *key))
+            if bucket is not None:
+                return bucket
+        return ()
 
     def choose_pack(self, s: Situation) -> PackData | None:
         """The most specific published pack for this zone type, place category and rep; None if none fits."""
+        return self._choose_pack(s.zone.type if s.zone else None, s.place.category if s.place else None,
+                                 s.rep.role, s.rep.skill_level)
+
+    def _choose_pack_uncached(self, zone_type: str | None, category: str | None, role: str,
+                              skill_level: str | None) -> PackData | None:
         best, best_score = None, 0
-        category = s.place.category if s.place else None
         for pack in self.packs:
             body = pack.body
             audience = body.get("audience") or {}
-            if audience.get("roles") and s.rep.role in ("rep", "guide") and s.rep.role not in audience["roles"]:
+            if audience.get("roles") and role in ("rep", "guide") and role not in audience["roles"]:
                 continue
-            if audience.get("skill_levels") and s.rep.skill_level and s.rep.skill_level not in audience["skill_levels"]:
+            if audience.get("skill_levels") and skill_level and skill_level not in audience["skill_levels"]:
                 continue
-            zone_match = s.zone is not None and s.zone.type in body.get("zone_types", ())
+            zone_match = zone_type is not None and zone_type in body.get("zone_types", ())
             categories = body.get("categories") or []
             category_match = category in categories
             if categories and not category_match:
@@ -388,30 +410,38 @@ class ScenarioEngine:
         seen: set[str] = set()
         rule_ids: list[int] = []
         category = s.place.category if s.place else None
+        default_key = default_pack.key if default_pack else None
         for rule in self.candidate_rules(s):
             facts = rule.match(s)
             if facts is None:
                 continue
             rule_ids.append(rule.data.id)
             shown = 0
-            for item in rule.data.show:
-                pack = self._packs_by_key.get(item.get("pack")) if item.get("pack") else default_pack
-                if pack is None:
+            for kind, component, pack_key in self._shown_by_rule(rule, default_key, category, s.rep.skill_level):
+                if component["id"] in seen:
                     continue
-                kind = item["kind"]
-                fitting = matching_components(pack.body, kind, category=category, skill_level=s.rep.skill_level)
-                if item.get("ids"):
-                    by_id = {c["id"]: c for c in fitting}
-                    fitting = [by_id[i] for i in item["ids"] if i in by_id]
-                for component in fitting[: item.get("limit") or DEFAULT_LIMITS[kind]]:
-                    if component["id"] in seen:
-                        continue
-                    seen.add(component["id"])
-                    components[kind].append({**_render(kind, component), "_pack": pack.key})
-                    shown += 1
+                seen.add(component["id"])
+                components[kind].append({**_render(kind, component), "_pack": pack_key})
+                shown += 1
             detail = f"规则「{rule.data.name}」命中：{'；'.join(facts) if facts else '无附加条件'}，展示{shown}项内容"
             why.append({"rule": "trigger_rule", "rule_id": rule.data.id, "detail": detail})
         return components, rule_ids
+
+    def _shown_by_rule_uncached(self, rule: CompiledRule, default_key: str | None, category: str | None,
+                                skill_level: str | None) -> tuple[tuple[str, dict, str], ...]:
+        """What a matched rule shows for this category and skill level: (kind, component, pack key)."""
+        out = []
+        for item in rule.data.show:
+            pack = self._packs_by_key.get(item.get("pack") or default_key or "")
+            if pack is None:
+                continue
+            kind = item["kind"]
+            fitting = matching_components(pack.body, kind, category=category, skill_level=skill_level)
+            if item.get("ids"):
+                by_id = {c["id"]: c for c in fitting}
+                fitting = [by_id[i] for i in item["ids"] if i in by_id]
+            out += [(kind, c, pack.key) for c in fitting[: item.get("limit") or DEFAULT_LIMITS[kind]]]
+        return tuple(out)
 
     def _default(self, s: Situation, pack: PackData, why: list) -> dict[str, list[dict]]:
         place = s.place

@@ -129,3 +129,34 @@ def test_recommendations_do_not_leak_between_calls():
     engine = ScenarioEngine([pack(talk_tracks=[t])], [])
     lines = {tuple(engine.recommend(situation(rep_id=r)).components["talk_tracks"][0]["lines"]) for r in range(40)}
     assert lines == {("a1", "a2"), ("b1", "b2")}
+
+
+def test_bucketing_never_changes_which_rules_match():
+    """The bucketed engine matches exactly the rules a brute-force pass over every rule matches."""
+    import random
+
+    from content_packs.engine import compile_rule
+
+    rng = random.Random(11)
+    zone_types = ["procurement_led", "primary_care_gap", "aesthetics_cluster"]
+    categories = ["tier3_hospital", "aesthetics_clinic", "community_grocery"]
+    rules = []
+    for i in range(300):
+        conditions = {}
+        if rng.random() < 0.6:
+            conditions["zone_types"] = rng.sample(zone_types, rng.randint(1, 2))
+        if rng.random() < 0.6:
+            conditions["place"] = {"categories": rng.sample(categories, rng.randint(1, 2))}
+        if rng.random() < 0.3:
+            conditions["rep"] = {"skill_levels": [rng.choice(["junior", "senior"])]}
+        event = rng.choice(["enter_place", "dwell"])
+        rules.append(RuleData(id=i, name=f"r{i}", region_id=rng.choice([1, 2]), event=event,
+                              conditions=conditions, show=[{"kind": "talk_tracks"}], priority=rng.randint(0, 9)))
+    engine = ScenarioEngine([pack(talk_tracks=[track("t")])], rules)
+    brute = [compile_rule(r) for r in sorted(rules, key=lambda r: (r.priority, r.id))]
+    for _ in range(300):
+        s = situation(skill=rng.choice(["junior", "senior"]), zone_type=rng.choice([*zone_types, "ka_retail_core"]),
+                      category=rng.choice([*categories, "ka_supermarket"]), event=rng.choice(["enter_place", "dwell"]))
+        expected = [c.data.id for c in brute
+                    if c.data.event == s.event and c.data.region_id == s.region_id and c.match(s) is not None]
+        assert engine.recommend(s).rule_ids == expected
