@@ -247,3 +247,21 @@ def test_variant_is_sticky_per_rep_and_recorded(client, auth, app, field):
     with app.app_context():
         stored = db.session.get(Popup, popup["id"])
         assert stored.variants == {"pl-tt-proposal-vbp": popup["talk_tracks"][0]["variant"]}
+
+
+def test_dwell_rule_pushes_a_second_card_after_minutes_inside(client, auth, app, field):
+    """With a dwell rule, a rep still inside after the dwell time gets its card; without one, nothing more."""
+    hospital = hospital_in_procurement_zone(app)
+    quiet = field("rep2@demo.battlemap")
+    assert len(enter(quiet, hospital)) == 1
+    assert enter(quiet, hospital, ts=T0 + 6 * 60_000) == [], "no dwell rule yet"
+
+    rule = create(client, auth, event="dwell", name="驻留5分钟：推送成交话术", conditions={},
+                  show=[{"pack": "procurement-led-hospitals", "kind": "talk_tracks",
+                         "ids": ["pl-tt-negotiation-tender"]}]).get_json()
+    sock = field("rep3@demo.battlemap")  # senior: the tender track is senior-only
+    assert [p["event"] for p in enter(sock, hospital)] == ["enter_place"]
+    [dwell] = enter(sock, hospital, ts=T0 + 6 * 60_000)
+    assert dwell["event"] == "dwell"
+    assert [t["id"] for t in dwell["talk_tracks"]] == ["pl-tt-negotiation-tender"]
+    assert any(w.get("rule_id") == rule["id"] for w in dwell["why"])

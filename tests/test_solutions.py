@@ -88,3 +88,30 @@ def test_missing_budget_is_400(client, auth):
 def test_unknown_category_is_422(client, auth):
     error = assert_error_shape(compare(client, auth, budget_min=1, budget_max=10, category="moon_base"), 422)
     assert "category" in error["fields"]
+
+
+def test_guide_gets_shopper_talk_tracks_with_the_options(client, auth):
+    """Does the guide also get the talk-track for this kind of shopper, chosen by category and explained?"""
+    body = compare(client, auth, budget_min=5_000, budget_max=80_000, needs=[], category="ka_supermarket").get_json()
+    assert body["talk_tracks"], "the KA pack speaks to guides"
+    assert all({"id", "title", "stage", "lines", "objections"} <= set(t) for t in body["talk_tracks"])
+    assert any(w["rule"] == "place_category" for w in body["talk_track_why"])
+
+
+def test_budget_rule_picks_the_shopper_talk_track(client, auth):
+    """A manager's budget_entered rule decides the guide's talk-track once the budget is high enough."""
+    from content_packs import load_all
+
+    pack = next(p for p in load_all() if p["id"] == "ka-retail-core")
+    fits_guide = [t for t in pack["talk_tracks"] if "intermediate" in t.get("skill_levels", ["intermediate"])]
+    last = fits_guide[-1]["id"]  # the demo guide is intermediate
+    rule = {"name": "大单预算：先讲旗舰方案", "region": "shanghai", "event": "budget_entered",
+            "conditions": {"place": {"categories": ["ka_supermarket"], "budget_min": 200_000}},
+            "show": [{"pack": "ka-retail-core", "kind": "talk_tracks", "ids": [last]}]}
+    created = client.post("/api/v1/rules", json=rule, headers=auth.headers("manager@demo.battlemap"))
+    assert created.status_code == 201, created.get_json()
+    big = compare(client, auth, budget_min=100_000, budget_max=300_000, category="ka_supermarket").get_json()
+    small = compare(client, auth, budget_min=5_000, budget_max=50_000, category="ka_supermarket").get_json()
+    assert [t["id"] for t in big["talk_tracks"]] == [last]
+    assert any(w.get("rule_id") == created.get_json()["id"] for w in big["talk_track_why"])
+    assert not any(w["rule"] == "trigger_rule" for w in small["talk_track_why"])

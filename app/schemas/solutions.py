@@ -41,3 +41,6 @@ class CompareOut(Schema):
     needs = fields.List(fields.String())
     category = fields.String(allow_none=True)
     options = fields.List(fields.Nested(OptionOut), metadata={"description": "always exactly 3"})
+    talk_tracks = fields.List(fields.Dict(), metadata={
+        "description": "talk-tracks for this shopper (event budget_entered), same shape as in a popup"})
+    talk_track_why = fields.List(fields.Dict(), metadata={"description": "why these talk-tracks ({rule, detail})"})

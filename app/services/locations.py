@@ -10,6 +10,11 @@ from app.services.scenarios import compose_popup
 from geo import FenceEvent, Fix
 
 
+# Fence events that may push a popup → the trigger-rule event they are. Entering always pushes the card;
+# dwelling pushes one only when a manager's rule asks for it (e.g. closing scripts after 5 minutes inside).
+_POPUP_EVENTS = {"enter": "enter_place", "dwell": "dwell"}
+
+
 @dataclass
 class LocationOutcome:
     events: list[FenceEvent] = field(default_factory=list)
@@ -21,17 +26,21 @@ class LocationOutcome:
 
 
 def record_location(*, rep: User, lat: float, lon: float, accuracy_m: float | None, ts_ms: int) -> LocationOutcome:
-    """Run the fix through this process's fence tracker; compose a popup for every place entered."""
+    """Run the fix through this process's fence tracker; compose the popups its events call for."""
     snap = geo_state.snapshot()
     events = geo_state.tracker().update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
     outcome = LocationOutcome(events=events)
     for event in events:
-        if event.event == "enter" and event.place_id is not None:
-            place = get_place(event.place_id)
-            outcome.popups.append(compose_popup(
-                rep=rep, place=place, zone=snap.zone_for(place.lat, place.lon),
-                distance_m=event.distance_m if event.distance_m is not None else 0.0,
-            ))
+        if event.event not in _POPUP_EVENTS or event.place_id is None:
+            continue
+        place = get_place(event.place_id)
+        popup = compose_popup(
+            rep=rep, place=place, zone=snap.zone_for(place.lat, place.lon),
+            distance_m=event.distance_m if event.distance_m is not None else 0.0,
+            event=_POPUP_EVENTS[event.event], only_if_rules=event.event == "dwell",
+        )
+        if popup is not None:
+            outcome.popups.append(popup)
     if outcome.popups:
         db.session.commit()
     return outcome

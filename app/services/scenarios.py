@@ -49,6 +49,24 @@ def local_now() -> datetime:
     return datetime.now(TimeZone(current_app.config["TIMEZONE"]))
 
 
+def shopper_talk_tracks(*, user: User, category: str | None, budget_cny: int) -> tuple[list[dict], list[dict]]:
+    """Talk-tracks for a guide who just entered a shopper's budget (event ``budget_entered``), with why.
+
+    The shopper's budget stands in for the place's budget, so rules can say "budget ≥ ¥100,000 → …".
+    """
+    now = local_now()
+    place = None
+    if category is not None:
+        name = db.session.scalar(select(PlaceCategory.name_zh).where(PlaceCategory.key == category)) or category
+        place = PlaceFacts(id=0, name="", category=category, category_name=name, region_id=user.region_id,
+                           budget_cny=budget_cny)
+    situation = Situation(event="budget_entered", now=now, place=place,
+                          rep=RepFacts(id=user.id, role=user.role, skill_level=user.skill_level,
+                                       tags=frozenset(user.tags or ()), region_id=user.region_id))
+    recommendation = engine().recommend(situation)
+    return recommendation.components.get("talk_tracks", []), recommendation.why
+
+
 def situation_for(*, rep: User, place: Place | None, zone: ZoneInfo | None, event: str,
                   now: datetime) -> Situation:
     """The facts the engine sees, read from the database objects."""
@@ -73,11 +91,18 @@ def situation_for(*, rep: User, place: Place | None, zone: ZoneInfo | None, even
 
 
 def compose_popup(*, rep: User, place: Place, zone: ZoneInfo | None, distance_m: float | None,
-                  event: str = "enter_place", now: datetime | None = None, record: bool = True) -> dict:
-    """The ``popup`` payload for this rep at this place; recorded (with its A/B variants) unless previewing."""
+                  event: str = "enter_place", now: datetime | None = None, record: bool = True,
+                  only_if_rules: bool = False) -> dict | None:
+    """The ``popup`` payload for this rep at this place; recorded (with its A/B variants) unless previewing.
+
+    ``only_if_rules``: return None unless a trigger rule matched and has something for this rep to see
+    (events such as ``dwell`` push a popup only when a manager wrote a rule for them).
+    """
     now = now or local_now()
     situation = situation_for(rep=rep, place=place, zone=zone, event=event, now=now)
     recommendation = engine().recommend(situation)
+    if only_if_rules and not (recommendation.rule_ids and any(recommendation.components.values())):
+        return None
     why = []
     if distance_m is not None:
         detail = f"进入「{place.name}」电子围栏（距离 {distance_m:.0f} 米，半径 {place.radius_m:.0f} 米）"
