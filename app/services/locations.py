@@ -9,7 +9,6 @@ from app.services.places import get_place
 from app.services.scenarios import compose_popup
 from geo import FenceEvent, Fix
 
-
 # Fence events that may push a popup → the trigger-rule event they are. Entering always pushes the card;
 # dwelling pushes one only when a manager's rule asks for it (e.g. closing scripts after 5 minutes inside).
 _POPUP_EVENTS = {"enter": "enter_place", "dwell": "dwell"}
