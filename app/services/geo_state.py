@@ -64,14 +64,17 @@ def snapshot() -> Snapshot:
     return versions.cached(GEO, _build)
 
 
-def init_app(app) -> None:
-    cfg = app.config
-    settings = FenceSettings(
-        exit_margin_m=cfg["FENCE_EXIT_MARGIN_M"],
-        cooldown_s=cfg["FENCE_COOLDOWN_S"],
-        dwell_s=cfg["FENCE_DWELL_S"],
-        max_accuracy_m=cfg["FENCE_MAX_ACCURACY_M"],
-        max_speed_mps=cfg["FENCE_MAX_SPEED_MPS"],
-        session_gap_s=cfg["FENCE_SESSION_GAP_S"],
+def fence_settings(config) -> FenceSettings:
+    """The fence rules from the app config (docs/geo.md); the live handler and ``flask geo replay`` share them."""
+    return FenceSettings(
+        exit_margin_m=config["FENCE_EXIT_MARGIN_M"],
+        cooldown_s=config["FENCE_COOLDOWN_S"],
+        dwell_s=config["FENCE_DWELL_S"],
+        max_accuracy_m=config["FENCE_MAX_ACCURACY_M"],
+        max_speed_mps=config["FENCE_MAX_SPEED_MPS"],
+        session_gap_s=config["FENCE_SESSION_GAP_S"],
     )
-    app.extensions["battlemap_fences"] = FenceTracker(settings)
+
+
+def init_app(app) -> None:
+    app.extensions["battlemap_fences"] = FenceTracker(fence_settings(app.config))

@@ -1,16 +1,19 @@
-"""Places near a point, and one place with its context."""
+"""Places: near a point, one with its context, and imports."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.models import Place
-from app.services.geo_state import ZoneInfo, snapshot
+from app.models import Place, PlaceCategory, Region
+from app.schemas.imports import PlaceRowIn
+from app.services.geo_state import ZoneInfo, bump_version, snapshot
+from geo import to_wgs84
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,52 @@ def context_of(place: Place, *, today: date | None = None) -> dict:
         "stage": place.stage,
         "budget_cny": place.budget_cny,
     }
+
+
+def import_places(rows, *, crs: str = "wgs84", region: str | None = None, progress=lambda it: it) -> dict:
+    """Create or update places from import rows (dicts), converting ``crs`` coordinates to WGS-84.
+
+    Amap/Tencent export GCJ-02 and Baidu BD-09; phones report WGS-84, so everything is stored in WGS-84.
+    All rows are validated first; nothing is written if any row is bad (``InvalidInput`` names the rows).
+    Returns counts of created and updated places.
+    """
+    schema = PlaceRowIn()
+    categories = {c.key: c for c in db.session.scalars(select(PlaceCategory))}
+    region_id = None
+    if region is not None:
+        region_id = db.session.scalar(select(Region.id).where(Region.key == region))
+        if region_id is None:
+            raise InvalidInput(f"Unknown region {region!r}.", fields={"region": ["Unknown region."]})
+    loaded, errors = [], {}
+    for line, row in enumerate(rows, start=2):
+        try:
+            data = schema.load(row)
+        except ValidationError as err:
+            errors[f"line {line}"] = err.messages
+            continue
+        if data["category"] not in categories:
+            errors[f"line {line}"] = {"category": [f"Unknown category {data['category']!r}."]}
+            continue
+        data["lat"], data["lon"] = to_wgs84(data["lat"], data["lon"], crs)
+        loaded.append(data)
+    if errors:
+        raise InvalidInput(f"{len(errors)} row(s) are not valid; nothing was imported.", fields=errors)
+    existing = {p.key: p for p in db.session.scalars(select(Place).where(Place.key.in_([d["key"] for d in loaded])))}
+    created = updated = 0
+    for data in progress(loaded):
+        place = existing.get(data["key"])
+        if place is None:
+            place = Place(key=data["key"], region_id=region_id)
+            db.session.add(place)
+            created += 1
+        else:
+            updated += 1
+        radius = data.pop("radius_m") or categories[data["category"]].default_radius_m
+        for field_name, value in data.items():
+            setattr(place, field_name, value)
+        place.radius_m = radius
+        if region_id is not None:
+            place.region_id = region_id
+    bump_version()
+    db.session.commit()
+    return {"created": created, "updated": updated}
