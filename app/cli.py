@@ -1,4 +1,7 @@
-"""Flask CLI commands: ``flask demo load``, ``flask packs validate``."""
+"""Flask CLI commands: ``flask demo load``, ``flask packs validate|import|export``, ``flask scheduler run``."""
+
+import contextlib
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -8,6 +11,7 @@ from app.extensions import db
 
 demo_cli = AppGroup("demo", help="The embedded Shanghai demo.")
 packs_cli = AppGroup("packs", help="Content packs (作战包).")
+scheduler_cli = AppGroup("scheduler", help="The one process that runs periodic jobs.")
 
 
 @demo_cli.command("load")
@@ -44,9 +48,146 @@ def packs_validate(directory):
     click.echo(f"{len(packs)} packs valid.")
 
 
+@packs_cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--publish", is_flag=True, help="Publish what is imported (skips the review: an admin's tool).")
+def packs_import(paths, publish: bool):
+    """Import pack YAML files or folders (default: content_packs/) as new versions — only where a body changed.
+
+    All or nothing: one broken pack and nothing is imported.
+    """
+    from app import notifier
+    from app.errors import AppError
+    from app.services.packs import import_body
+    from content_packs import PackError, load_all, load_pack
+
+    sources = []
+    try:
+        for target in map(Path, paths or (current_app.config["CONTENT_PACKS_DIR"],)):
+            if target.is_dir():
+                sources.extend((str(target / f"{body['id']}.yaml"), body) for body in load_all(target))
+            else:
+                sources.append((str(target), load_pack(target)))
+    except PackError as err:
+        raise click.ClickException(str(err)) from err
+    changes, created = [], 0
+    for i, (source, body) in enumerate(sources, 1):
+        try:
+            result = import_body(body, publish=publish, source=source)
+        except AppError as err:
+            db.session.rollback()
+            lines = [f"{source}: {where.removeprefix('body.')}: {message}"
+                     for where, messages in err.fields.items() for message in messages] or [f"{source}: {err}"]
+            raise click.ClickException("\n".join([*lines, "Nothing imported."])) from err
+        created += result.created
+        what = f"v{result.version.number} {'created' if result.created else 'unchanged'}"
+        click.echo(f"[{i}/{len(sources)}] {body['id']}: {what}, {result.version.status}")
+        if result.change:
+            changes.append(result.change)
+    db.session.commit()
+    for change in changes:
+        notifier.push_pack_updated(change.rep_ids, change.pack_key, change.version)
+    click.echo(f"{len(sources)} packs read, {created} new versions, {len(changes)} published.")
+
+
+@packs_cli.command("export")
+@click.argument("key")
+@click.option("--version", "number", type=int, help="Version number (default: the live one, else the latest).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: standard output); "
+              "name it <pack id>.yaml for `flask packs validate`.")
+def packs_export(key: str, number: int | None, output: str | None):
+    """Write a stored pack version as YAML that `flask packs validate` and `flask packs import` accept."""
+    from app.errors import AppError
+    from app.services.packs import export_version, pack_yaml
+
+    try:
+        version = export_version(key, number)
+    except AppError as err:
+        raise click.ClickException(err.message) from err
+    text = pack_yaml(version)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{key} v{version.number} ({version.status}) written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@scheduler_cli.command("run")
+@click.option("--once", is_flag=True, help="Run every job once and exit (for cron or a check).")
+def scheduler_run(once: bool):
+    """Run the periodic jobs (scheduled publishing, expiry). Start exactly ONE of these per deployment; with
+    several processes give it the same DATABASE_URL and REDIS_URL as the web processes."""
+    from app.jobs import JOBS, build_scheduler, run_job
+
+    app = current_app._get_current_object()
+    if once:
+        for job in JOBS:
+            result = run_job(app, job.id)
+            click.echo(f"{job.id}: {'failed (see log)' if result is None else f'{len(result)} changes'}")
+        return
+    scheduler = build_scheduler(app)
+    for job in JOBS:
+        click.echo(f"scheduled {job.id}: {job.description}")
+    if not app.config.get("REDIS_URL"):
+        click.echo("REDIS_URL is not set: pack.updated reaches no phone from this process.", err=True)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+
+
+geo_cli = AppGroup("geo", help="The geo engine: fences and tracks.")
+places_cli = AppGroup("places", help="Client sites (places).")
+
+
+@geo_cli.command("replay")
+@click.argument("track", type=click.Path(exists=True, dir_okay=False))
+def geo_replay(track):
+    """Replay a track CSV (rep_id,ts,lat,lon,accuracy_m; ts epoch ms; WGS-84) through the live fence rules.
+
+    Prints one JSON line per event: {"rep_id","ts","event","place_id","zone_id","reason"}. Fix timestamps
+    drive dwell, cooldown and speed, so the same track always gives the same answer.
+    """
+    import json
+
+    from app.services.geo_state import fence_settings, snapshot
+    from geo import read_track_csv, replay
+
+    try:
+        for event in replay(read_track_csv(track), snapshot().index, fence_settings(current_app.config)):
+            click.echo(json.dumps(event.as_dict(), ensure_ascii=False))
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+
+
+@places_cli.command("import")
+@click.argument("csv_file", type=click.File(encoding="utf-8-sig"))
+@click.option("--crs", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
+              help="Coordinate system of the file: gcj02 for Amap/Tencent, bd09 for Baidu, wgs84 for GPS.")
+@click.option("--region", help="Region key the places belong to, e.g. shanghai.")
+def places_import(csv_file, crs, region):
+    """Create or update places from a CSV (key,name,category,lat,lon[,radius_m,address,tags,stage,budget_cny])."""
+    import csv
+
+    from app.errors import AppError
+    from app.services.places import import_places
+
+    def bar(items):
+        with click.progressbar(items, label="Importing places") as it:
+            yield from it
+
+    try:
+        counts = import_places(list(csv.DictReader(csv_file)), crs=crs, region=region, progress=bar)
+    except AppError as err:
+        details = "\n".join(f"  {where}: {problems}" for where, problems in err.fields.items())
+        raise click.ClickException(f"{err.message}\n{details}") from err
+    click.echo(f"{counts['created']} places created, {counts['updated']} updated (coordinates from {crs}).")
+
+
 def init_app(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(packs_cli)
+    app.cli.add_command(geo_cli)
+    app.cli.add_command(places_cli)
+    app.cli.add_command(scheduler_cli)
 
     @app.shell_context_processor
     def shell_context():

@@ -46,12 +46,12 @@ class NotFound(AppError):
     status, code, message = 404, "not_found", "Not found."
 
 
+class Conflict(AppError):
+    status, code, message = 409, "conflict", "This clashes with the current state."
+
+
 class RateLimited(AppError):
     status, code, message = 429, "rate_limited", "Too many attempts; wait a moment and try again."
-
-    def __init__(self, retry_after_s: int, **kwargs):
-        super().__init__(**kwargs)
-        self.retry_after_s = retry_after_s
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -71,10 +71,7 @@ def _snake(name: str) -> str:
 def init_app(app) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(err: AppError):
-        response = error_response(err.status, err.code, err.message, err.fields)
-        if isinstance(err, RateLimited):
-            response.headers["Retry-After"] = str(err.retry_after_s)
-        return response
+        return error_response(err.status, err.code, err.message, err.fields)
 
     @app.errorhandler(429)
     def handle_rate_limited(err: HTTPException):

@@ -12,3 +12,10 @@ def rep_room(rep_id: int) -> str:
 
 def push_popup(rep_id: int, popup: dict) -> None:
     socketio.emit("popup", popup, to=rep_room(rep_id), namespace=FIELD_NAMESPACE)
+
+
+def push_pack_updated(rep_ids, pack_key: str, version: int | None) -> None:
+    """Tell each of ``rep_ids`` that what they see of a pack changed: ``version`` is live now (None: nothing)."""
+    payload = {"pack_id": pack_key, "version": version}
+    for rep_id in rep_ids:
+        socketio.emit("pack.updated", payload, to=rep_room(rep_id), namespace=FIELD_NAMESPACE)

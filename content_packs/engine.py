@@ -379,8 +379,9 @@ class ScenarioEngine:
                 components = {kind: [] for kind in SHOWABLE_KINDS}
             else:
                 components = self._default(s, pack, why)
-        components["compliance_notes"] = live_compliance_notes(components.get("compliance_notes", ()),
-                                                               s.now.date())
+        # Expired notes go before the cut, so one never takes the place of a note still in force.
+        live = live_compliance_notes(components.get("compliance_notes", ()), s.now.date())
+        components["compliance_notes"] = live[: DEFAULT_LIMITS["compliance_notes"]]
         variants = {}
         for track in components.get("talk_tracks", ()):
             source = self._component(track["_pack"], "talk_tracks", track["id"])
@@ -440,7 +441,9 @@ class ScenarioEngine:
             if item.get("ids"):
                 by_id = {c["id"]: c for c in fitting}
                 fitting = [by_id[i] for i in item["ids"] if i in by_id]
-            out += [(kind, c, pack.key) for c in fitting[: item.get("limit") or DEFAULT_LIMITS[kind]]]
+            if kind != "compliance_notes":  # cut after expiry, in recommend()
+                fitting = fitting[: item.get("limit") or DEFAULT_LIMITS[kind]]
+            out += [(kind, c, pack.key) for c in fitting]
         return tuple(out)
 
     def _default(self, s: Situation, pack: PackData, why: list) -> dict[str, list[dict]]:
@@ -481,7 +484,7 @@ class ScenarioEngine:
         return {
             "talk_tracks": tracks[: DEFAULT_LIMITS["talk_tracks"]],
             "counters": counters[: DEFAULT_LIMITS["counters"]],
-            "compliance_notes": list(pack.body.get("compliance_notes", ()))[: DEFAULT_LIMITS["compliance_notes"]],
+            "compliance_notes": list(pack.body.get("compliance_notes", ())),
             "local_cases": cases[: DEFAULT_LIMITS["local_cases"]],
             "personas": list(pack.body.get("personas", ()))[: DEFAULT_LIMITS["personas"]],
             "solution_hints": [],

@@ -9,6 +9,8 @@ The rules, in the order a fix goes through them (see docs/geo.md for the field-s
    * ``stale``: older than the last accepted fix by more than ``stale_after_s`` (a cached fix delivered
      late), or — when the server knows the receive time (``Fix.received_ms``) — older than
      ``max_fix_age_s`` on arrival;
+   * ``future_timestamp``: with ``Fix.received_ms`` known, dated more than ``max_clock_skew_s`` ahead
+     of it (a phone with a wrong clock would otherwise make every later fix look out of order);
    * ``low_accuracy``: ``accuracy_m`` worse than ``max_accuracy_m``;
    * ``impossible_speed``: reaching it from the last accepted fix needs more than ``max_speed_mps``,
      after giving both fixes the benefit of their accuracy circles. If ``reanchor_after`` such fixes in
@@ -48,7 +50,7 @@ from .index import GeoIndex, check_point
 
 __all__ = ["DROP_REASONS", "FenceEvent", "FenceSettings", "FenceTracker", "Fix"]
 
-DROP_REASONS = ("invalid", "out_of_order", "stale", "low_accuracy", "impossible_speed")
+DROP_REASONS = ("invalid", "out_of_order", "stale", "future_timestamp", "low_accuracy", "impossible_speed")
 _STATE_VERSION = 1
 
 
@@ -74,12 +76,15 @@ class FenceSettings:
     """A dropped old fix more than this behind the last accepted one is reported ``stale``."""
     max_fix_age_s: float = 120
     """With ``Fix.received_ms`` set, fixes older than this on arrival are dropped as ``stale``."""
+    max_clock_skew_s: float = 300
+    """With ``Fix.received_ms`` set, fixes dated this far in the future are dropped (``future_timestamp``):
+    one such fix would otherwise make every later, correct fix look out of order."""
     reanchor_after: int = 3
     """This many consecutive, mutually consistent ``impossible_speed`` fixes re-anchor the rep (0: never)."""
 
     def __post_init__(self):
         for name in ("exit_margin_m", "cooldown_s", "dwell_s", "max_accuracy_m", "max_speed_mps",
-                     "session_gap_s", "edge_confidence", "stale_after_s", "max_fix_age_s",
+                     "session_gap_s", "edge_confidence", "stale_after_s", "max_fix_age_s", "max_clock_skew_s",
                      "reanchor_after"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
@@ -229,8 +234,11 @@ class FenceTracker:
         if st is not None and ts <= st.ts:
             stale = st.ts - ts > s.stale_after_s * 1000
             return [FenceEvent(rep_id, ts, "drop", reason="stale" if stale else "out_of_order")]
-        if fix.received_ms is not None and fix.received_ms - ts > s.max_fix_age_s * 1000:
-            return [FenceEvent(rep_id, ts, "drop", reason="stale")]
+        if fix.received_ms is not None:
+            if fix.received_ms - ts > s.max_fix_age_s * 1000:
+                return [FenceEvent(rep_id, ts, "drop", reason="stale")]
+            if ts - fix.received_ms > s.max_clock_skew_s * 1000:
+                return [FenceEvent(rep_id, ts, "drop", reason="future_timestamp")]
         if acc > s.max_accuracy_m:
             return [FenceEvent(rep_id, ts, "drop", reason="low_accuracy")]
 

@@ -17,6 +17,7 @@ All angles in degrees, distances in metres, points as (lat, lon).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -141,6 +142,12 @@ class Grid:
         n = self.ncols[r]
         lat0 = -90.0 + r * self.row_deg
         return -180.0 + c * 360.0 / n, lat0, -180.0 + (c + 1) * 360.0 / n, lat0 + self.row_deg
+
+
+@functools.lru_cache(maxsize=16)
+def grid(cell_m: float) -> Grid:
+    """A shared (immutable) Grid for this cell size."""
+    return Grid(cell_m)
 
 
 def _ranges(counts: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 import shapely
 
 from .distance import EARTH_RADIUS_M
-from .grid import Grid, _ranges
+from .grid import Grid, _ranges, grid
 
 __all__ = ["GeoIndex", "PlaceHit", "PlaceSpec", "ZoneHit", "ZoneSpec"]
 
@@ -118,11 +118,11 @@ class GeoIndex:
     __slots__ = (
         "_cos_lat",
         "_fcells",
-        "_fcount",
+        "_fextra",
         "_fgrid",
-        "_fkeys",
-        "_fplace",
-        "_fstart",
+        "_fhuge",
+        "_fhuge_np",
+        "_flevels",
         "_ids",
         "_ids_np",
         "_lat_r",
@@ -210,15 +210,17 @@ class GeoIndex:
         records = list(zip(lat_r.tolist(), lon_r.tolist(), cos_lat.tolist(), thr.tolist(), range(n),
                            strict=True))
 
-        fgrid = Grid(fence_cell_m)
-        item, keys = fgrid.cover_caps(lat, lon, rad)
-        order = np.argsort(keys, kind="stable")
-        fkeys_sorted = keys[order]
-        fplace = item[order].astype(np.int32)
-        ukeys, fstart, fcount = _group(fkeys_sorted)
-        fcells = _cells(records, fplace, ukeys, fstart, fcount)
-
-        pgrid = Grid(point_cell_m)
+        # Fences by size class: most places (radius <= 20 cells) in the fine grid; big campuses in a coarse
+        # one; continent-sized fences in a plain list. Keeps the fine grid small whatever the data.
+        fine_max = 20.0 * fence_cell_m
+        coarse_max = 1000.0 * fence_cell_m
+        fine = np.flatnonzero(rad <= fine_max)
+        coarse = np.flatnonzero((rad > fine_max) & (rad <= coarse_max))
+        huge = np.flatnonzero(rad > coarse_max)
+        levels = [_FenceLevel(grid(float(fence_cell_m)), records, lat, lon, rad, fine)]
+        if len(coarse):
+            levels.append(_FenceLevel(grid(32.0 * fence_cell_m), records, lat, lon, rad, coarse))
+        pgrid = grid(float(point_cell_m))
         pkeys = pgrid.keys_np(lat, lon)
         porder = np.argsort(pkeys, kind="stable")
         pu, ps, pc = _group(pkeys[porder])
@@ -234,12 +236,12 @@ class GeoIndex:
         put(self, "_radius", rad.tolist())
         put(self, "_radius_np", rad)
         put(self, "_max_radius", float(rad.max()) if n else 0.0)
-        put(self, "_fgrid", fgrid)
-        put(self, "_fcells", fcells)
-        put(self, "_fkeys", ukeys)
-        put(self, "_fstart", fstart)
-        put(self, "_fcount", fcount)
-        put(self, "_fplace", fplace)
+        put(self, "_fgrid", levels[0].grid)
+        put(self, "_fcells", levels[0].cells)
+        put(self, "_flevels", tuple(levels))
+        put(self, "_fextra", tuple(levels[1:]))
+        put(self, "_fhuge", [records[j] for j in huge.tolist()])
+        put(self, "_fhuge_np", huge)
         put(self, "_pgrid", pgrid)
         put(self, "_pcells", pcells)
 
@@ -260,10 +262,18 @@ class GeoIndex:
             shapely.prepare(g)
         for b in boundaries:
             shapely.prepare(b)
-        zgrid = Grid(zone_cell_m)
+        zgrid = grid(float(zone_cell_m))
         zcells: dict[int, list] = {}
         if geoms:
-            item, keys = _cells_for_bounds(zgrid, np.array([g.bounds for g in geoms], dtype=np.float64))
+            # cells per polygon part, so a zone split at the antimeridian doesn't span the whole globe
+            part_zone, part_bounds = [], []
+            for j, g in enumerate(geoms):
+                for part in shapely.get_parts(g):
+                    part_zone.append(j)
+                    part_bounds.append(part.bounds)
+            pitem, pkeys = _cells_for_bounds(zgrid, np.array(part_bounds, dtype=np.float64))
+            pairs = np.unique(np.column_stack((np.asarray(part_zone, dtype=np.int64)[pitem], pkeys)), axis=0)
+            item, keys = pairs[:, 0], pairs[:, 1]
             xmin, ymin, xmax, ymax = _key_bounds(zgrid, keys)
             boxes = shapely.box(xmin, ymin, xmax, ymax)
             garr = np.array(geoms, dtype=object)
@@ -327,7 +337,12 @@ class GeoIndex:
         """(distance_m, place_index) for every place whose own radius contains the point. Hot path:
         expects an already-validated point; unsorted."""
         cell = self._fcells.get(self._fgrid.key(lat, lon))
-        if cell is None:
+        if self._fextra or self._fhuge:
+            cell = list(cell or ())
+            for level in self._fextra:
+                cell.extend(level.cells.get(level.grid.key(lat, lon), ()))
+            cell.extend(self._fhuge)
+        if not cell:
             return []
         qa = lat * _DEG
         qo = lon * _DEG
@@ -338,7 +353,7 @@ class GeoIndex:
             s2 = _sin((o - qo) * 0.5)
             h = s1 * s1 + qc * c * s2 * s2
             if h <= thr:
-                out.append((_TWO_R * _asin(_sqrt(h)), i))
+                out.append((_TWO_R * _asin(_sqrt(h if h < 1.0 else 1.0)), i))
         return out
 
     def _within_raw(self, lat: float, lon: float, radius_m: float) -> list[tuple[float, int]]:
@@ -431,16 +446,18 @@ class GeoIndex:
         if len(lats) and (not np.all(np.abs(lats) <= 90.0) or not np.all(np.isfinite(lons))):
             raise ValueError("invalid coordinates in batch")
         lons = np.where(np.abs(lons) <= 180.0, lons, (lons + 180.0) % 360.0 - 180.0)
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
-        if len(self._fkeys) == 0 or len(lats) == 0:
-            return empty
-        keys = self._fgrid.keys_np(lats, lons)
-        pos = np.searchsorted(self._fkeys, keys)
-        pos_c = np.minimum(pos, len(self._fkeys) - 1)
-        found = self._fkeys[pos_c] == keys
-        cnt = np.where(found, self._fcount[pos_c], 0)
-        fix = np.repeat(np.arange(len(lats), dtype=np.int64), cnt)
-        cand = self._fplace[np.repeat(self._fstart[pos_c], cnt) + _ranges(cnt)]
+        if len(self._places) == 0 or len(lats) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+        fixes, cands = [], []
+        for level in self._flevels:
+            f, c = level.candidates(lats, lons)
+            fixes.append(f)
+            cands.append(c)
+        if len(self._fhuge_np):
+            fixes.append(np.repeat(np.arange(len(lats), dtype=np.int64), len(self._fhuge_np)))
+            cands.append(np.tile(self._fhuge_np, len(lats)))
+        fix = np.concatenate(fixes)
+        cand = np.concatenate(cands)
         qa = np.radians(lats)[fix]
         qo = np.radians(lons)[fix]
         s1 = np.sin((self._lat_r[cand] - qa) * 0.5)
@@ -548,9 +565,33 @@ class GeoIndex:
 
 
 # -- helpers ------------------------------------------------------------------------------------------
-def _cells(records: list, order: np.ndarray, ukeys, starts, counts) -> dict[int, list]:
-    """key -> list of place records, from records permuted by ``order`` and grouped by key."""
-    rec = list(map(records.__getitem__, order.tolist()))
+class _FenceLevel:
+    """One fence grid: each of ``members`` (place positions) is listed in every cell its circle touches."""
+
+    __slots__ = ("cells", "counts", "grid", "keys", "places", "starts")
+
+    def __init__(self, grid: Grid, records, lat, lon, rad, members: np.ndarray):
+        item, keys = grid.cover_caps(lat[members], lon[members], rad[members])
+        order = np.argsort(keys, kind="stable")
+        self.grid = grid
+        self.places = members[item[order]].astype(np.int64)
+        self.keys, self.starts, self.counts = _group(keys[order])
+        self.cells = _cells(records, self.places, self.keys, self.starts, self.counts)
+
+    def candidates(self, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(fix index, place position) for every place listed in each fix's cell (vectorised)."""
+        if len(self.keys) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        keys = self.grid.keys_np(lats, lons)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        cnt = np.where(self.keys[pos] == keys, self.counts[pos], 0)
+        fix = np.repeat(np.arange(len(lats), dtype=np.int64), cnt)
+        return fix, self.places[np.repeat(self.starts[pos], cnt) + _ranges(cnt)]
+
+
+def _cells(records: list, members: np.ndarray, ukeys, starts, counts) -> dict[int, list]:
+    """key -> list of place records, for ``members`` (place positions sorted by key) grouped by key."""
+    rec = list(map(records.__getitem__, members.tolist()))
     ends = (starts + counts).tolist()
     return {k: rec[s:e] for k, s, e in zip(ukeys.tolist(), starts.tolist(), ends, strict=True)}
 

@@ -109,6 +109,13 @@ def test_expired_compliance_notes_are_never_shown():
     assert [n["id"] for n in by_rule.components["compliance_notes"]] == ["forever"]
 
 
+def test_expired_notes_never_crowd_out_live_ones():
+    notes = [{"id": f"old{i}", "title": "t", "text": "x", "expires_on": "2020-01-01"} for i in range(3)]
+    notes.append({"id": "live", "title": "t", "text": "x"})
+    shown = ScenarioEngine([pack(talk_tracks=[track("t")], compliance_notes=notes)], []).recommend(situation())
+    assert [n["id"] for n in shown.components["compliance_notes"]] == ["live"]
+
+
 def test_variant_split_follows_weights_and_is_sticky():
     t = track("ab", variants=[{"id": "A", "weight": 80, "lines": ["a1", "a2"]},
                               {"id": "B", "weight": 20, "lines": ["b1", "b2"]}])

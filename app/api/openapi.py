@@ -6,6 +6,23 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from app.schemas.auth import LoginIn, LoginOut
+from app.schemas.packs import (
+    AuditListOut,
+    AuditQueryIn,
+    DiffOut,
+    DiffQueryIn,
+    PackCreateIn,
+    PackDetailOut,
+    PackListOut,
+    PackQueryIn,
+    RejectIn,
+    RollbackIn,
+    ScheduleIn,
+    SubmitIn,
+    VersionCreateIn,
+    VersionDetailOut,
+    VersionListOut,
+)
 from app.schemas.places import NearbyIn, NearbyOut, PlaceDetailOut
 from app.schemas.rules import PreviewIn, RuleIn, RuleListOut, RuleOut, RuleQueryIn
 from app.schemas.solutions import CompareIn, CompareOut
@@ -29,7 +46,7 @@ ERROR = {
 
 def _errors(*statuses: int) -> dict:
     text = {400: "Malformed input", 401: "Missing or bad token", 403: "Not allowed", 404: "Not found",
-            422: "Invalid values", 429: "Too many requests"}
+            409: "Conflicts with the current state", 422: "Invalid values", 429: "Too many requests"}
     return {str(s): {"description": text[s], "content": {"application/json": {"schema": {"$ref":
             "#/components/schemas/Error"}}}} for s in statuses}
 
@@ -40,6 +57,11 @@ def _path_id(name: str) -> dict:
 
 def _json(schema) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
+
+
+_pack_key = {"in": "path", "name": "key", "required": True, "schema": {"type": "string"},
+             "description": "The pack id, e.g. procurement-led-hospitals"}
+_version_number = {"in": "path", "name": "number", "required": True, "schema": {"type": "integer"}}
 
 
 # (path, method, operation) — keep in step with app/api/*.py
@@ -100,6 +122,83 @@ OPERATIONS = [
         "parameters": [{"in": "query", "schema": PreviewIn}],
         "responses": {"200": {"description": "The popup payload (see docs/socket-events.md) plus preview, rep, at",
                               **_json({"type": "object"})}, **_errors(400, 401, 403, 404, 422)},
+    }),
+    # content packs (issue 4)
+    ("/api/v1/packs", "get", {
+        "summary": "Content packs of the regions you manage, with live version and version counts per status",
+        "parameters": [{"in": "query", "schema": PackQueryIn}],
+        "responses": {"200": {"description": "Packs", **_json(PackListOut)}, **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/packs", "post", {
+        "summary": "Create a pack from a full body: draft version 1 (manager of the body's region)",
+        "requestBody": {"required": True, **_json(PackCreateIn)},
+        "responses": {"201": {"description": "Created; Location names it", **_json(PackDetailOut)},
+                      **_errors(400, 401, 403, 409, 422)},
+    }),
+    ("/api/v1/packs/{key}", "get", {
+        "summary": "One pack with all its versions (without bodies)",
+        "parameters": [_pack_key],
+        "responses": {"200": {"description": "Pack", **_json(PackDetailOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/packs/{key}/versions", "get", {
+        "summary": "Every version of a pack, oldest first",
+        "parameters": [_pack_key],
+        "responses": {"200": {"description": "Versions", **_json(VersionListOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/packs/{key}/versions", "post", {
+        "summary": "Edit: a new draft version holding the whole new body, based on an earlier version",
+        "parameters": [_pack_key],
+        "requestBody": {"required": True, **_json(VersionCreateIn)},
+        "responses": {"201": {"description": "Created; Location names it", **_json(VersionDetailOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}", "get", {
+        "summary": "One version with its body",
+        "parameters": [_pack_key, _version_number],
+        "responses": {"200": {"description": "Version", **_json(VersionDetailOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/submit", "post", {
+        "summary": "draft → in_review",
+        "parameters": [_pack_key, _version_number],
+        "requestBody": {"required": False, **_json(SubmitIn)},
+        "responses": {"200": {"description": "Version", **_json(VersionDetailOut)},
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/reject", "post", {
+        "summary": "in_review → rejected",
+        "parameters": [_pack_key, _version_number],
+        "requestBody": {"required": False, **_json(RejectIn)},
+        "responses": {"200": {"description": "Version", **_json(VersionDetailOut)},
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/publish", "post", {
+        "summary": "in_review → published now (the live one is superseded); pushes pack.updated to the reps in scope",
+        "parameters": [_pack_key, _version_number],
+        "responses": {"200": {"description": "Version", **_json(VersionDetailOut)}, **_errors(401, 403, 404, 409)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/schedule", "post", {
+        "summary": "Set or clear scheduled publishing (in_review) and expiry (in_review or published), UTC",
+        "parameters": [_pack_key, _version_number],
+        "requestBody": {"required": True, **_json(ScheduleIn)},
+        "responses": {"200": {"description": "Version", **_json(VersionDetailOut)},
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }),
+    ("/api/v1/packs/{key}/rollback", "post", {
+        "summary": "Publish an earlier (superseded or expired) version again; pushes pack.updated",
+        "parameters": [_pack_key],
+        "requestBody": {"required": True, **_json(RollbackIn)},
+        "responses": {"200": {"description": "The now-live version", **_json(VersionDetailOut)},
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }),
+    ("/api/v1/packs/{key}/diff", "get", {
+        "summary": "Which components and lines changed between two versions",
+        "parameters": [_pack_key, {"in": "query", "schema": DiffQueryIn}],
+        "responses": {"200": {"description": "Diff", **_json(DiffOut)}, **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/audit", "get", {
+        "summary": "Audit log of the regions you manage (or of one pack), newest first",
+        "parameters": [{"in": "query", "schema": AuditQueryIn}],
+        "responses": {"200": {"description": "Entries", **_json(AuditListOut)}, **_errors(400, 401, 403, 404, 422)},
     }),
 ]
 

@@ -4,6 +4,8 @@ Every change to managed content writes one ``AuditEntry`` in the caller's transa
 the regions the reader manages.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -11,6 +13,15 @@ from app.models import AuditEntry, ContentPack, User
 from app.services import permissions
 
 PACK = "pack"
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """An entry with its actor (None for the scheduler and the CLI) and, for a pack, the pack's id."""
+
+    entry: AuditEntry
+    actor: User | None
+    pack_id: str | None
 
 
 def record(*, actor: User | None, action: str, target_type: str, target_id: int | None,
@@ -31,7 +42,7 @@ def record_pack(pack: ContentPack, action: str, *, actor: User | None, from_vers
                   from_version=from_version, to_version=to_version, detail=detail)
 
 
-def entries(*, user: User, pack: ContentPack | None = None, limit: int = 100) -> list[AuditEntry]:
+def entries(*, user: User, pack: ContentPack | None = None, limit: int = 100) -> list[AuditView]:
     """Newest entries first: of one pack, or of every region ``user`` manages (all of them for an admin)."""
     permissions.require_manager(user)
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
@@ -42,4 +53,10 @@ def entries(*, user: User, pack: ContentPack | None = None, limit: int = 100) ->
         regions = permissions.managed_region_ids(user)
         if regions is not None:
             query = query.where(AuditEntry.region_id.in_(regions))
-    return list(db.session.scalars(query))
+    rows = list(db.session.scalars(query))
+    actors = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_({r.actor_id for r in rows if r.actor_id is not None})))}
+    keys = dict(db.session.execute(select(ContentPack.id, ContentPack.key).where(
+        ContentPack.id.in_({r.target_id for r in rows if r.target_type == PACK}))).all())
+    return [AuditView(entry=r, actor=actors.get(r.actor_id),
+                      pack_id=keys.get(r.target_id) if r.target_type == PACK else None) for r in rows]

@@ -6,7 +6,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PUBLIC = ["GeoIndex", "PlaceSpec", "ZoneSpec", "PlaceHit", "ZoneHit", "FenceTracker", "FenceSettings", "Fix", "FenceEvent", "haversine_m", "to_wgs84", "wgs84_to_gcj02", "gcj02_to_wgs84", "wgs84_to_bd09", "bd09_to_wgs84", "read_track_csv", "replay"]
+PUBLIC = (
+    "GeoIndex", "PlaceSpec", "ZoneSpec", "PlaceHit", "ZoneHit", "FenceTracker", "FenceSettings", "Fix",
+    "FenceEvent", "haversine_m", "to_wgs84", "wgs84_to_gcj02", "gcj02_to_wgs84", "wgs84_to_bd09",
+    "bd09_to_wgs84", "read_track_csv", "replay",
+)
 
 
 def test_importing_geo_does_not_import_flask_sqlalchemy_or_app():
