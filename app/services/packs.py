@@ -27,6 +27,7 @@ from app.models import ContentPack, PackVersion, Region, User, utcnow
 from app.services import audit, permissions, versions
 from app.services.pack_diff import diff_bodies
 from content_packs import COMPONENT_KINDS, PackSchema, engine
+from content_packs.engine import PackData
 
 CONTENT = "content"
 
@@ -35,15 +36,6 @@ class InvalidTransition(Conflict):
     """A lifecycle step that the version's status does not allow (e.g. publishing an unreviewed draft)."""
 
     code, message = "invalid_transition", "The version's status does not allow this."
-
-
-@dataclass(frozen=True)
-class PublishedPack:
-    key: str
-    name: str
-    version: int
-    version_id: int
-    body: dict
 
 
 @dataclass(frozen=True)
@@ -86,7 +78,7 @@ def packs_changed() -> None:
     versions.bump(CONTENT)
 
 
-def published_packs(*, now: datetime | None = None) -> list[PublishedPack]:
+def published_packs(*, now: datetime | None = None) -> list[PackData]:
     """Every pack's currently published version, leaving out one whose ``expires_at`` has passed even if the
     expiry job has not run yet."""
     now = now or utcnow()
@@ -96,7 +88,7 @@ def published_packs(*, now: datetime | None = None) -> list[PublishedPack]:
         .where(or_(PackVersion.expires_at.is_(None), PackVersion.expires_at > now))
         .order_by(ContentPack.key)
     )
-    return [PublishedPack(key=p.key, name=p.name, version=v.number, version_id=v.id, body=v.body) for p, v in rows]
+    return [PackData(key=p.key, name=p.name, version=v.number, version_id=v.id, body=v.body) for p, v in rows]
 
 
 def live_compliance_notes(body: dict, today: date) -> list[dict]:

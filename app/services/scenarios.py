@@ -18,7 +18,6 @@ from app.services.geo_state import ZoneInfo
 from app.services.packs import CONTENT, published_packs
 from app.services.places import context_of
 from content_packs.engine import (
-    PackData,
     PlaceFacts,
     RepFacts,
     RuleData,
@@ -29,8 +28,7 @@ from content_packs.engine import (
 
 
 def _build_engine(version: int) -> ScenarioEngine:
-    packs = [PackData(key=p.key, name=p.name, version=p.version, version_id=p.version_id, body=p.body)
-             for p in published_packs()]
+    packs = published_packs()
     rules = [
         RuleData(id=r.id, name=r.name, region_id=r.region_id, event=r.event, conditions=r.conditions or {},
                  show=r.show or [], priority=r.priority)
