@@ -20,8 +20,11 @@ def _database_url(default: str) -> str:
     return url
 
 
+DEV_SECRET = "dev-only-secret-change-me"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'battlemap.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -55,7 +58,7 @@ class DevelopmentConfig(Config):
 class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
-        if cls.SECRET_KEY == Config.SECRET_KEY:
+        if cls.SECRET_KEY == DEV_SECRET:
             raise RuntimeError("Set SECRET_KEY before running in production.")
 
 
@@ -67,5 +70,9 @@ class TestConfig(Config):
 
 
 def config_from_env():
+    """The config class named by ``BATTLEMAP_CONFIG`` (development by default); production refuses the dev key."""
     name = os.environ.get("BATTLEMAP_CONFIG", "development")
-    return {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}[name]
+    config = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}[name]
+    if config is ProductionConfig:
+        config.check()
+    return config
