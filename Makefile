@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench setup db lint clean pwa
+.PHONY: run test bench setup db lint clean pwa browser
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ pwa: pwa/public/vendor/.built
 
 setup: $(BIN)/.installed pwa
 
+browser:
+	@scripts/ensure-chromium.sh
+
 db: setup
 	mkdir -p instance
 	$(BIN)/flask db upgrade
@@ -35,7 +38,7 @@ run: db
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
+test: setup lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -1,18 +1,15 @@
 """Several processes: a push started in one process reaches a rep connected to another (Redis queue)."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import socketio as sio_client
 
 from tests.conftest import need_service
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.servers import ROOT, running_server
 
 
 def redis_url() -> str:
@@ -26,45 +23,14 @@ def redis_url() -> str:
     return url
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stdout.read()}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
-
-
 @pytest.fixture
 def server(demo_template, tmp_path):
     """A real Battlemap server process on the demo database with Redis as its message queue."""
     url = redis_url()
     db_path = tmp_path / "shared.db"
     db_path.write_bytes(demo_template.read_bytes())
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "REDIS_URL": url, "PORT": str(port),
-           "SECRET_KEY": "multiprocess-test", "BATTLEMAP_CONFIG": "development"}
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_until_up(port, proc)
-        yield {"port": port, "env": env}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    with running_server(db_path, REDIS_URL=url) as srv:
+        yield srv
 
 
 def test_push_from_another_process_reaches_the_rep(server):

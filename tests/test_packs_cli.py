@@ -176,7 +176,7 @@ def test_the_scheduler_process_pushes_through_the_message_queue(server):  # noqa
     import requests
     import socketio as sio_client
 
-    from tests.test_multiprocess import ROOT
+    from tests.servers import ROOT
 
     base = f"http://127.0.0.1:{server['port']}/api/v1"
 

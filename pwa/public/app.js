@@ -12,6 +12,12 @@
   const t = (key) => (window.I18N[lang] || window.I18N.zh)[key] || key;
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
+  // Server messages are English; the UI shows its own words for the codes it knows.
+  function errorText(error) {
+    if (!error) return "";
+    return ((window.I18N[lang] || window.I18N.zh).errors || {})[error.code] || error.message;
+  }
+
   function applyLang() {
     document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -22,7 +28,7 @@
     const headers = { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) };
     const response = await fetch(`/api/v1${path}`, { ...options, headers });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw Object.assign(new Error(body.error?.message || response.statusText), { body, status: response.status });
+    if (!response.ok) throw Object.assign(new Error(errorText(body.error) || response.statusText), { body, status: response.status });
     return body;
   }
 
@@ -85,7 +91,7 @@
     $("position").textContent = `${t("you_are_at")} ${lat.toFixed(5)}, ${lon.toFixed(5)} · ${t("accuracy")} ${Math.round(accuracy)} ${t("meters")}`;
     if (socket) {
       socket.emit("location", { lat, lon, accuracy_m: accuracy, ts: Date.now() }, (ack) => {
-        $("field-error").textContent = ack && !ack.ok ? ack.error.message : "";
+        $("field-error").textContent = ack && !ack.ok ? errorText(ack.error) : "";
       });
     }
     refreshNearby(lat, lon);

@@ -8,6 +8,11 @@ window.I18N = {
     objections: "常见异议与应答", counters: "竞品应对锦囊", why: "为什么推荐这些", no_items: "暂无",
     meters: "米", consent_missing: "未获授权，背景信息已隐藏", pack: "作战包", variant: "版本",
     no_places: "附近暂无客户", location_denied: "无法获取定位：", close: "关闭",
+    errors: {
+      invalid_credentials: "邮箱或密码错误", rate_limited: "尝试次数过多，请稍后再试",
+      token_expired: "登录已过期，请重新登录", token_invalid: "登录无效，请重新登录",
+      malformed_request: "请求格式有误", invalid_values: "填写的内容有误", internal_error: "服务器开小差了，请稍后再试",
+    },
   },
   en: {
     app_title: "Battlemap", logout: "Log out", login_title: "Log in", email: "Email", password: "Password",
@@ -18,5 +23,6 @@ window.I18N = {
     counters: "Competitor counters", why: "Why you see this", no_items: "None", meters: "m",
     consent_missing: "No consent: background hidden", pack: "Pack", variant: "variant",
     no_places: "No clients nearby", location_denied: "Location unavailable: ", close: "Close",
+    errors: {},
   },
 };
