@@ -1,13 +1,16 @@
 """`flask geo replay` and `flask places import` against the demo database."""
 
 import json
+import shutil
 
 from sqlalchemy import select
 
+from app import create_app
 from app.extensions import db
 from app.models import Place
+from app.services.geo_state import snapshot
 from geo import haversine_m, wgs84_to_bd09, wgs84_to_gcj02
-from tests.conftest import place_by_category
+from tests.conftest import make_config, place_by_category
 
 T0 = 1_763_800_000_000
 
@@ -88,3 +91,25 @@ def test_import_updates_by_key_and_rejects_bad_rows_whole(runner, app, tmp_path)
     with app.app_context():
         assert db.session.scalar(select(Place.name).where(Place.id == hospital.id)) == "新名字"
         assert db.session.scalar(select(Place).where(Place.key == "good-one")) is None
+
+
+def test_another_process_sees_imported_places_without_a_restart(demo_template, tmp_path):
+    """Two apps on one database: a place imported through one is found by the other on its next look."""
+    path = tmp_path / "shared.db"
+    shutil.copy(demo_template, path)
+    first = create_app(make_config(f"sqlite:///{path}"))
+    second = create_app(make_config(f"sqlite:///{path}"))
+    with second.app_context():
+        before = snapshot().index
+        assert not before.places_within(30.95, 121.25, 100)
+    csv_file = tmp_path / "new.csv"
+    csv_file.write_text("key,name,category,lat,lon\nsongjiang-new,松江新店,community_grocery,30.95,121.25\n",
+                        encoding="utf-8")
+    assert first.test_cli_runner().invoke(args=["places", "import", str(csv_file)]).exit_code == 0
+    with second.app_context():
+        after = snapshot().index
+        assert after.version > before.version
+        assert len(after.places_within(30.95, 121.25, 100)) == 1
+    for app in (first, second):
+        with app.app_context():
+            db.engine.dispose()

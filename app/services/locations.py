@@ -1,5 +1,6 @@
 """A rep's location fix → fence events → popups for the places entered."""
 
+import logging
 from dataclasses import dataclass, field
 
 from app.extensions import db
@@ -8,6 +9,8 @@ from app.services import geo_state
 from app.services.places import get_place
 from app.services.scenarios import compose_popup
 from geo import FenceEvent, Fix
+
+log = logging.getLogger(__name__)
 
 # Fence events that may push a popup → the trigger-rule event they are. Entering always pushes the card;
 # dwelling pushes one only when a manager's rule asks for it (e.g. closing scripts after 5 minutes inside).
@@ -29,6 +32,9 @@ def record_location(*, rep: User, lat: float, lon: float, accuracy_m: float | No
     snap = geo_state.snapshot()
     events = geo_state.tracker().update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
     outcome = LocationOutcome(events=events)
+    for event in events:
+        if event.event == "drop":
+            log.info("rep %s: fix at %s dropped (%s)", rep.id, event.ts_ms, event.reason)
     for event in events:
         if event.event not in _POPUP_EVENTS or event.place_id is None:
             continue
