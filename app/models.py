@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -245,6 +245,16 @@ class Popup(db.Model):
     variants: Mapped[dict] = mapped_column(JSON, default=dict, doc="talk-track id → A/B variant shown")
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class RepFenceState(db.Model):
+    """A rep's fence state saved when their connection closes, so a reconnect to any process carries on."""
+
+    __tablename__ = "rep_fence_states"
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    last_fix_ts: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class StateVersion(db.Model):

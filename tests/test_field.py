@@ -4,8 +4,13 @@ import time
 
 import pytest
 
-from app.extensions import socketio
-from tests.conftest import place_by_category
+from app import create_app
+from app.extensions import db, socketio
+from app.models import ContentPack, Popup, RepFenceState, User
+from app.services import geo_state
+from app.services.geo_state import snapshot
+from app.services.locations import record_location
+from tests.conftest import make_config, place_by_category
 
 POPUP_FIELDS = {"id", "place", "zone", "distance_m", "context", "talk_tracks", "counters", "why", "pack",
                 "created_at"}
@@ -27,8 +32,6 @@ def send(sock, payload):
 
 def outside(app, place, km: float = 3.0):
     """A point north of ``place`` that lies in no fence."""
-    from app.services.geo_state import snapshot
-
     with app.app_context():
         index = snapshot().index
         lat = place.lat + km / 111.0
@@ -80,9 +83,6 @@ def test_entering_a_fence_pushes_an_explained_popup(field, hospital):
 
 def test_popup_is_composed_from_the_zone_types_pack(field, hospital, app):
     """Is the pack the one published for the place's zone type?"""
-    from app.extensions import db
-    from app.models import ContentPack
-
     sock = field()
     send(sock, fix(hospital.lat, hospital.lon, T0))
     [popup] = popups(sock)
@@ -186,9 +186,6 @@ def test_out_of_order_fix_is_dropped_and_said(field, hospital, app):
 
 def test_junior_never_sees_senior_only_tracks(field, hospital, app):
     """Are talk-tracks chosen by the rep's skill level?"""
-    from app.extensions import db
-    from app.models import ContentPack
-
     junior, senior = field("rep2@demo.battlemap"), field("rep3@demo.battlemap")
     send(junior, fix(hospital.lat, hospital.lon, T0))
     send(senior, fix(hospital.lat, hospital.lon, T0))
@@ -202,9 +199,6 @@ def test_junior_never_sees_senior_only_tracks(field, hospital, app):
 
 
 def test_popups_are_recorded(field, hospital, app):
-    from app.extensions import db
-    from app.models import Popup
-
     sock = field()
     send(sock, fix(hospital.lat, hospital.lon, T0))
     [popup] = popups(sock)
@@ -213,3 +207,31 @@ def test_popups_are_recorded(field, hospital, app):
         assert stored is not None
         assert stored.place_id == hospital.id
         assert stored.payload["why"] == popup["why"]
+
+
+def test_fence_state_is_saved_on_disconnect_and_carried_to_another_process(field, hospital, app, tmp_path):
+    """A rep whose reconnect lands on another process gets no second card for the place they stand in."""
+    sock = field()
+    send(sock, fix(hospital.lat, hospital.lon, T0))
+    assert len(popups(sock)) == 1
+    sock.disconnect("/field")
+    with app.app_context():
+        rep = db.session.query(User).filter_by(email="rep@demo.battlemap").one()
+        saved = db.session.get(RepFenceState, rep.id)
+        assert saved is not None and saved.last_fix_ts == T0
+        rep_id = rep.id
+
+    other = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
+    with other.app_context():
+        rep = db.session.get(User, rep_id)
+        geo_state.restore_rep_state(rep_id)
+        outcome = record_location(rep=rep, lat=hospital.lat, lon=hospital.lon, accuracy_m=10, ts_ms=T0 + MIN)
+        assert outcome.popups == []
+        fresh = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
+    with fresh.app_context():
+        rep = db.session.get(User, rep_id)
+        outcome = record_location(rep=rep, lat=hospital.lat, lon=hospital.lon, accuracy_m=10, ts_ms=T0 + MIN)
+        assert len(outcome.popups) == 1, "without the saved state a new process would repeat the card"
+    for each in (other, fresh):
+        with each.app_context():
+            db.engine.dispose()

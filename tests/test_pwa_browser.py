@@ -52,6 +52,7 @@ def test_rep_logs_in_simulates_a_visit_and_reads_the_card(browser, site):
     page.wait_for_selector("#conn.ok", timeout=10_000)
     assert page.inner_text("#conn") == "在线"
 
+    page.wait_for_function("document.querySelectorAll('#simulate option').length > 1")
     options = page.eval_on_selector_all("#simulate option", "els => els.map(e => [e.value, e.textContent])")
     hospital = next((value, label) for value, label in options if "医院" in label and value)
     page.select_option("#simulate", hospital[0])

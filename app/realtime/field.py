@@ -17,6 +17,7 @@ from app.extensions import db
 from app.schemas import load
 from app.schemas.field import LocationIn
 from app.services import auth as auth_service
+from app.services import geo_state
 from app.services.locations import record_location
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,12 @@ class FieldNamespace(Namespace):
             raise ConnectionRefusedError(error_body(err.code, err.message)) from err
         session["user_id"] = user.id
         join_room(notifier.rep_room(user.id))
+        geo_state.restore_rep_state(user.id)
+
+    def on_disconnect(self, reason=None):
+        """Save the rep's fence state, so a reconnect to any process carries on without a repeat card."""
+        if session.get("user_id") is not None:
+            geo_state.save_rep_state(session["user_id"])
 
     def on_location(self, data=None):
         """Rep → server: a location fix. Popups for entered fences go to the rep's room; the ack reports."""

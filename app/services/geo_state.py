@@ -5,17 +5,19 @@ Every process holds its own immutable ``GeoIndex``. A change to places or zones 
 freshly built index, so reads never wait on a rebuild and never see half an index.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Place, Zone, ZoneType
+from app.models import Place, RepFenceState, Zone, ZoneType
 from app.services import versions
 from geo import FenceSettings, FenceTracker, GeoIndex, PlaceSpec, ZoneSpec
 
 GEO = "geo"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,34 @@ def bump_version() -> int:
 def tracker() -> FenceTracker:
     """This process's per-rep fence state (kept across reconnects; keyed by rep id)."""
     return current_app.extensions["battlemap_fences"]
+
+
+def save_rep_state(rep_id: int) -> None:
+    """Store the rep's fence state (on disconnect), so any process can carry on from it."""
+    state = tracker().export_state(rep_id)
+    if state.get("last") is None:
+        return
+    row = db.session.get(RepFenceState, rep_id) or RepFenceState(rep_id=rep_id)
+    row.state, row.last_fix_ts = state, state["last"]["ts"]
+    db.session.add(row)
+    db.session.commit()
+
+
+def restore_rep_state(rep_id: int) -> None:
+    """Carry on from the saved fence state (on connect) when it is newer than what this process holds.
+
+    A rep who reconnects to another process behind the proxy then gets no second card for the place they
+    are standing in; the state is by fix time, so an older saved state never replaces a newer one.
+    """
+    row = db.session.get(RepFenceState, rep_id)
+    if row is None:
+        return
+    held = tracker().export_state(rep_id).get("last")
+    if held is None or held["ts"] < (row.last_fix_ts or 0):
+        try:
+            tracker().import_state(rep_id, row.state)
+        except ValueError:
+            log.warning("rep %s: saved fence state unreadable; starting afresh", rep_id)
 
 
 def snapshot() -> Snapshot:

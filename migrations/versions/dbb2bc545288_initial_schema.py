@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 424a8cde2e7c
+Revision ID: dbb2bc545288
 Revises: 
-Create Date: 2026-11-22 06:24:57.734612
+Create Date: 2026-11-22 06:45:24.338486
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '424a8cde2e7c'
+revision = 'dbb2bc545288'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -190,6 +190,14 @@ def upgrade():
     with op.batch_alter_table('procurement_notices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_procurement_notices_place_id'), ['place_id'], unique=False)
 
+    op.create_table('rep_fence_states',
+    sa.Column('rep_id', sa.Integer(), nullable=False),
+    sa.Column('last_fix_ts', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['rep_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('rep_id')
+    )
     op.create_table('trigger_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -264,6 +272,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_trigger_rules_region_id'))
 
     op.drop_table('trigger_rules')
+    op.drop_table('rep_fence_states')
     with op.batch_alter_table('procurement_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_procurement_notices_place_id'))
 
