@@ -232,11 +232,8 @@ def bench_latency(places, zones, results):
     ours = time_each(check, args)
     med, p99 = pct(ours)
     say(f"fence check (fences_at + zone_at), one at a time: median {med:.2f} µs, p99 {p99:.2f} µs")
-    def engine_check(lat, lon):  # what FenceTracker.update does per fix: no result objects, no sorting
-        idx._fence_raw(lat, lon)
-        idx._zone_idx_at(lat, lon)
-
-    eng = time_each(engine_check, args)
+    # what FenceTracker.update does per fix: one call, raw tuples, no result objects, no sorting
+    eng = time_each(idx._probe, args)
     emed, ep99 = pct(eng)
     say(f"engine fence check (as used by the tracker, raw tuples): median {emed:.2f} µs, p99 {ep99:.2f} µs")
     fen = time_each(idx.fences_at, args)
@@ -403,6 +400,10 @@ def bench_build(results):
 
 # -- noise simulation ----------------------------------------------------------------------------------
 SIM_T0 = 1_700_000_000_000
+GRAZE_M = 25.0
+"""Graze-tolerant scoring: a clean route that gets less than this deep into a fence, or passes less than
+this far outside it, is a graze — a popup there is neither required nor wrong (reported next to the strict
+score, never instead of it)."""
 
 
 def sim_places(seed: int) -> list[PlaceSpec]:
@@ -509,10 +510,15 @@ def evaluate(settings: FenceSettings, places, idx, mode: str, sigma: float, n_re
     truth, got = [], []
     drops = 0
     n_fixes = 0
+    depth: dict[tuple[int, int], float] = {}  # (rep, place) -> deepest point of the clean route in the fence
+    radius = {p.id: p.radius_m for p in places}
     for rep in range(n_reps):
         route = clean_route(rng, places, mode)
         clean = FenceTracker(settings)
         for t, lat, lon in route:
+            for h in idx.places_within(lat, lon, 500.0 + GRAZE_M):
+                key = (rep, h.place_id)
+                depth[key] = max(depth.get(key, -1e9), radius[h.place_id] - h.distance_m)
             truth += [(rep, e.place_id, e.ts_ms) for e in clean.update(rep, Fix(lat, lon, 0.0, t), idx)
                       if e.event == "enter" and e.place_id is not None]
         tracker = FenceTracker(settings)
@@ -528,6 +534,7 @@ def evaluate(settings: FenceSettings, places, idx, mode: str, sigma: float, n_re
     for rep, pid, ts in truth:
         unmatched.setdefault((rep, pid), []).append(ts)
     delays, fp, dup = [], 0, 0
+    fp_graze = 0  # false popups where the clean route passed within GRAZE_M outside the fence
     matched_keys = {}
     for rep, pid, ts in sorted(got, key=lambda g: g[2]):
         options = unmatched.get((rep, pid), [])
@@ -538,10 +545,17 @@ def evaluate(settings: FenceSettings, places, idx, mode: str, sigma: float, n_re
             matched_keys.setdefault((rep, pid), []).append(ts)
         else:
             fp += 1
+            fp_graze += depth.get((rep, pid), -1e9) > -GRAZE_M
             if any(abs(ts - m) <= settings.cooldown_s * 1000 for m in matched_keys.get((rep, pid), [])):
                 dup += 1
     tp = len(delays)
+    # visits that never get GRAZE_M into the fence: optional either way in the "graze-tolerant" score
+    grazes = [ts for (rep, pid), left in unmatched.items() for ts in left if depth[(rep, pid)] < GRAZE_M]
+    shallow = sum(depth[(rep, pid)] < GRAZE_M for rep, pid, _ in truth)
+    missed_deep = len(truth) - tp - len(grazes)
     return {
+        "precision_graze_tolerant": (len(got) - fp + fp_graze) / len(got) if got else 1.0,
+        "recall_graze_tolerant": 1.0 - missed_deep / (len(truth) - shallow) if len(truth) > shallow else 1.0,
         "truth": len(truth), "popups": len(got), "tp": tp, "fp": fp, "dup": dup, "fixes": n_fixes,
         "drops": drops,
         "precision": tp / len(got) if got else 1.0,
@@ -561,13 +575,17 @@ def bench_noise(results, quick: bool = False):
         r = evaluate(settings, places, idx, mode, sigma, n_reps, SEED + int(sigma) + (mode == "drive"))
         say(f"{mode:5s} σ={sigma:>2.0f} m: {r['truth']} true entries, {r['popups']} popups, "
             f"precision {r['precision']:.3f}, recall {r['recall']:.3f}, duplicates {r['dup']}, "
-            f"median delay {r['median_delay_s']:.0f} s ({r['fixes']} fixes, {r['drops']} dropped)")
+            f"median delay {r['median_delay_s']:.0f} s ({r['fixes']} fixes, {r['drops']} dropped); "
+            f"graze-tolerant ({GRAZE_M:.0f} m) precision {r['precision_graze_tolerant']:.3f}, "
+            f"recall {r['recall_graze_tolerant']:.3f}")
         tag = f"geo.noise.{mode}_{sigma:.0f}m"
         results += [
             row(f"{tag}.precision", r["precision"], "ratio"),
             row(f"{tag}.recall", r["recall"], "ratio"),
             row(f"{tag}.duplicate_popups", r["dup"], "count"),
             row(f"{tag}.median_delay", r["median_delay_s"], "s"),
+            row(f"{tag}.precision_graze_tolerant", r["precision_graze_tolerant"], "ratio"),
+            row(f"{tag}.recall_graze_tolerant", r["recall_graze_tolerant"], "ratio"),
         ]
 
 

@@ -81,11 +81,17 @@ class FenceSettings:
     one such fix would otherwise make every later, correct fix look out of order."""
     reanchor_after: int = 3
     """This many consecutive, mutually consistent ``impossible_speed`` fixes re-anchor the rep (0: never)."""
+    confirm_jump_m: float = 100.0
+    """A fix that lands more than this far from the previous accepted fix (beyond both accuracy circles)
+    *and* faster than ``confirm_speed_mps`` is a *jump*: its enters and exits wait for the next fix to
+    agree (0: never wait). The first fix of a session never waits."""
+    confirm_speed_mps: float = 15.0
+    """See ``confirm_jump_m``: 54 km/h, faster than a rep moves in town, slower than a GPS outlier."""
 
     def __post_init__(self):
         for name in ("exit_margin_m", "cooldown_s", "dwell_s", "max_accuracy_m", "max_speed_mps",
                      "session_gap_s", "edge_confidence", "stale_after_s", "max_fix_age_s", "max_clock_skew_s",
-                     "reanchor_after"):
+                     "reanchor_after", "confirm_jump_m", "confirm_speed_mps"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
                 raise ValueError(f"FenceSettings.{name} must be a finite number >= 0, got {v!r}")
@@ -136,7 +142,7 @@ class FenceEvent:
 
 
 class _RepState:
-    __slots__ = ("acc", "cooldown", "jump", "lat", "lon", "places", "ts", "zones")
+    __slots__ = ("acc", "cooldown", "jump", "lat", "lon", "pending", "places", "ts", "zones")
 
     def __init__(self):
         self.ts = 0
@@ -147,6 +153,7 @@ class _RepState:
         self.cooldown: dict[int, int] = {}  # place_id -> ts of the last emitted enter
         self.zones: set[int] = set()
         self.jump: list | None = None  # [lat, lon, acc, ts, count] of rejected-but-consistent fixes
+        self.pending: set = set()  # ("enter"|"exit", "place"|"zone", id) proposed by the last fix, a jump
 
 
 class FenceTracker:
@@ -188,6 +195,7 @@ class FenceTracker:
                 "cooldown": {str(pid): t for pid, t in st.cooldown.items()},
                 "zones": sorted(st.zones),
                 "jump": list(st.jump) if st.jump is not None else None,
+                "pending": sorted([list(p) for p in st.pending]),
             }
 
     def import_state(self, rep_id: int, state: dict) -> None:
@@ -214,6 +222,7 @@ class FenceTracker:
                 jump = state.get("jump")
                 st.jump = None if jump is None else [float(jump[0]), float(jump[1]), float(jump[2]),
                                                      int(jump[3]), int(jump[4])]
+                st.pending = {(str(a), str(b), int(c)) for a, b, c in state.get("pending", ())}
             except (KeyError, TypeError, IndexError) as exc:
                 raise ValueError(f"malformed fence state: {exc}") from exc
             self._states[rep_id] = st
@@ -246,17 +255,23 @@ class FenceTracker:
         if st is not None and ts - st.ts > s.session_gap_s * 1000:
             self._close(rep_id, st, st.ts, "session_gap", events)
             st = None
+        jumped = False
         if st is None:
             st = _RepState()
             self._states[rep_id] = st
         else:
             moved = haversine_m(st.lat, st.lon, lat, lon) - st.acc - acc
-            if moved > s.max_speed_mps * (ts - st.ts) / 1000.0 and not self._reanchor(st, lat, lon, acc, ts):
-                events.append(FenceEvent(rep_id, ts, "drop", reason="impossible_speed"))
-                return events
+            dt_s = (ts - st.ts) / 1000.0
+            if moved > s.max_speed_mps * dt_s:
+                if not self._reanchor(st, lat, lon, acc, ts):
+                    events.append(FenceEvent(rep_id, ts, "drop", reason="impossible_speed"))
+                    return events
+                # re-anchored: several fixes in a row already agree, which is the confirmation
+            else:
+                jumped = 0.0 < s.confirm_jump_m < moved and moved > s.confirm_speed_mps * dt_s
         st.jump = None
         st.ts, st.lat, st.lon, st.acc = ts, lat, lon, acc
-        self._evaluate(rep_id, st, lat, lon, acc, ts, index, events)
+        self._evaluate(rep_id, st, lat, lon, acc, ts, index, events, jumped)
         return events
 
     def _reanchor(self, st: _RepState, lat: float, lon: float, acc: float, ts: int) -> bool:
@@ -280,14 +295,26 @@ class FenceTracker:
         for zid in sorted(st.zones):
             events.append(FenceEvent(rep_id, ts, "exit", zone_id=zid, reason=reason))
 
-    def _evaluate(self, rep_id, st: _RepState, lat, lon, acc, ts, index: GeoIndex, events: list) -> None:
+    def _evaluate(self, rep_id, st: _RepState, lat, lon, acc, ts, index: GeoIndex, events: list,
+                  jumped: bool = False) -> None:
         s = self.settings
         k = s.edge_confidence * acc
         inside = st.places
-        raw = index._fence_raw(lat, lon)
-        zidx = index._zone_idx_at(lat, lon)
+        raw, zidx = index._probe(lat, lon)
+        # After a jump, a change (enter/exit) happens only if the previous fix proposed it too.
+        proposed = st.pending
+        if proposed or jumped:
+            st.pending = set()
+        if not jumped:
+            proposed = None
         if not raw and not inside and not zidx and not st.zones:
             return  # the common case: nowhere near anything
+
+        def confirmed(change: tuple) -> bool:
+            if proposed is None or change in proposed:
+                return True
+            st.pending.add(change)
+            return False
 
         radius = index._radius
         ids = index._ids
@@ -310,7 +337,7 @@ class FenceTracker:
                     continue
                 d = index.distance_to_place_m(pid, lat, lon)
                 dist[pid] = d
-                if d - k > index.place(pid).radius_m + s.exit_margin_m:
+                if d - k > index.place(pid).radius_m + s.exit_margin_m and confirmed(("exit", "place", pid)):
                     del inside[pid]
                     events.append(FenceEvent(rep_id, ts, "exit", place_id=pid, distance_m=d))
 
@@ -323,15 +350,19 @@ class FenceTracker:
                 if zid not in index._zone_pos:
                     st.zones.discard(zid)
                     events.append(FenceEvent(rep_id, ts, "exit", zone_id=zid, reason="zone_removed"))
-                elif not index.zone_edge_within(zid, lat, lon, s.exit_margin_m + k):
+                elif (not index.zone_edge_within(zid, lat, lon, s.exit_margin_m + k)
+                      and confirmed(("exit", "zone", zid))):
                     st.zones.discard(zid)
                     events.append(FenceEvent(rep_id, ts, "exit", zone_id=zid))
             for zid in now:
-                if zid not in st.zones and (k == 0.0 or not index.zone_edge_within(zid, lat, lon, k)):
+                if (zid not in st.zones and (k == 0.0 or not index.zone_edge_within(zid, lat, lon, k))
+                        and confirmed(("enter", "zone", zid))):
                     st.zones.add(zid)
                     events.append(FenceEvent(rep_id, ts, "enter", zone_id=zid))
 
         # place enters, nearest first; cooldown decides whether the popup fires again
+        if enters and proposed is not None:
+            enters = [e for e in enters if confirmed(("enter", "place", e[1]))]
         if enters:
             enters.sort()
             cooldown = st.cooldown

@@ -109,6 +109,18 @@ def field(app, auth):
             sock.disconnect("/field")
 
 
+@pytest.fixture
+def no_rules(app):
+    """Start without the demo's trigger rules, for tests that reason about exactly the rules they add."""
+    from app.models import TriggerRule
+    from app.services.packs import packs_changed
+
+    with app.app_context():
+        db.session.query(TriggerRule).delete()
+        packs_changed()
+        db.session.commit()
+
+
 def place_by_category(app, category: str):
     from app.models import Place
 

@@ -72,3 +72,19 @@ def test_packs_validate_command(runner):
     result = runner.invoke(args=["packs", "validate"])
     assert result.exit_code == 0, result.output
     assert "valid" in result.output
+
+
+def test_demo_trigger_rules_ship_and_explain_themselves(client, auth, app):
+    """Does the demo come with manager-written rules that visibly shape a popup?"""
+    from app.models import TriggerRule
+
+    with app.app_context():
+        rules = db.session.scalars(select(TriggerRule)).all()
+        assert {r.event for r in rules} >= {"enter_place", "dwell", "budget_entered"}
+        clinic = db.session.scalars(select(Place).where(Place.category == "aesthetics_clinic")).first()
+        rep_id = db.session.scalar(select(User.id).where(User.email == "rep@demo.battlemap"))
+    preview = client.get(f"/api/v1/preview?rep_id={rep_id}&place_id={clinic.id}",
+                         headers=auth.headers("manager@demo.battlemap")).get_json()
+    fired = [w for w in preview["why"] if w["rule"] == "trigger_rule"]
+    assert fired and "资质" in fired[0]["detail"]
+    assert preview["compliance_notes"][0]["id"] == "ae-cn-license"

@@ -11,6 +11,8 @@ from app.services.auth import hash_password
 from tests.conftest import place_by_category
 from tests.test_auth import assert_error_shape
 
+pytestmark = pytest.mark.usefixtures("no_rules")
+
 MANAGER = "manager@demo.battlemap"
 T0 = int(time.time() * 1000)
 
@@ -80,6 +82,8 @@ def enter(sock, place, ts=T0):
 def test_manager_creates_reads_updates_and_deletes_a_rule(client, auth, app):
     """Can a manager run a rule's whole life through the API, with every change audited?"""
     headers = auth.headers(MANAGER)
+    with app.app_context():
+        audit_before = db.session.scalar(select(db.func.max(AuditEntry.id))) or 0
     response = create(client, auth)
     assert response.status_code == 201
     rule = response.get_json()
@@ -98,7 +102,8 @@ def test_manager_creates_reads_updates_and_deletes_a_rule(client, auth, app):
     assert_error_shape(client.get(f"/api/v1/rules/{rule['id']}", headers=headers), 404, "rule_not_found")
     with app.app_context():
         actions = [e.action for e in db.session.scalars(
-            select(AuditEntry).where(AuditEntry.target_type == "rule").order_by(AuditEntry.id))]
+            select(AuditEntry).where(AuditEntry.target_type == "rule", AuditEntry.id > audit_before)
+            .order_by(AuditEntry.id))]
     assert actions == ["rule.create", "rule.update", "rule.delete"]
 
 

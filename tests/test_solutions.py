@@ -98,7 +98,7 @@ def test_guide_gets_shopper_talk_tracks_with_the_options(client, auth):
     assert any(w["rule"] == "place_category" for w in body["talk_track_why"])
 
 
-def test_budget_rule_picks_the_shopper_talk_track(client, auth):
+def test_budget_rule_picks_the_shopper_talk_track(client, auth, no_rules):
     """A manager's budget_entered rule decides the guide's talk-track once the budget is high enough."""
     from content_packs import load_all
 

@@ -25,9 +25,11 @@ from app.models import (
     Zone,
     ZoneType,
 )
+from app.schemas.rules import RuleIn
 from app.services import geo_state, solutions
 from app.services.auth import hash_password
 from app.services.packs import import_pack, packs_changed
+from app.services.rules import add_rule
 from content_packs import load_all
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -130,9 +132,13 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
             db.session.flush()
             db.session.add(UserRegion(user_id=user.id, region_id=regions["shanghai"].id))
     db.session.flush()
+    manager = db.session.scalar(select(User).where(User.role == "manager"))
+    rules = _read("rules.yaml")
+    for row in rules:
+        add_rule(user=manager, data=RuleIn().load(row))
     geo_state.bump_version()
     solutions.catalog_changed()
     packs_changed()
     db.session.commit()
     return {"places": len(places), "zones": len(zones), "products": len(products), "packs": len(packs),
-            "users": len(DEMO_USERS)}
+            "trigger rules": len(rules), "users": len(DEMO_USERS)}

@@ -93,6 +93,13 @@ def get_rule(*, user: User, rule_id: int) -> RuleView:
 
 def create_rule(*, user: User, data: dict) -> RuleView:
     """Add a rule for a region the user manages; it applies to the next popup composed."""
+    rule = add_rule(user=user, data=data)
+    db.session.commit()
+    return _view(rule)
+
+
+def add_rule(*, user: User, data: dict) -> TriggerRule:
+    """``create_rule`` inside the caller's transaction (the demo loader adds its rules this way)."""
     region_id = _region_id(data["region"])
     permissions.require_manager_of(user, region_id)
     _check_show(data["show"])
@@ -104,8 +111,7 @@ def create_rule(*, user: User, data: dict) -> RuleView:
     audit.record(actor=user, action="rule.create", target_type=RULE, target_id=rule.id, region_id=region_id,
                  detail={"name": rule.name, "event": rule.event})
     packs_changed()
-    db.session.commit()
-    return _view(rule)
+    return rule
 
 
 def update_rule(*, user: User, rule_id: int, data: dict) -> RuleView:

@@ -238,10 +238,41 @@ def test_zone_enter_exit_with_margin_and_uncertain_edge(tracker):
     assert kinds(tracker.update(REP, fix(900, T0 + 2 * MIN, acc=30), idx)) == [("enter", None, 77, None)]
     assert tracker.update(REP, fix(1040, T0 + 3 * MIN, acc=0), idx) == []  # outside, within margin
     assert kinds(tracker.update(REP, fix(1060, T0 + 4 * MIN, acc=0), idx)) == [("exit", None, 77, None)]
-    tracker.update(REP, fix(0, T0 + 5 * MIN, acc=0), idx)
+    tracker.update(REP, fix(0, T0 + 6 * MIN, acc=0), idx)  # walks back in (a 17 m/s leap would be a jump)
     hole_centre = at(3000, 0)
-    ev = tracker.update(REP, Fix(*hole_centre, 10.0, T0 + 9 * MIN), idx)
+    ev = tracker.update(REP, Fix(*hole_centre, 10.0, T0 + 11 * MIN), idx)
     assert kinds(ev) == [("exit", None, 77, None)]  # the hole is outside the zone
+
+
+def test_jump_needs_a_second_fix_to_enter(tracker, index):
+    """Does a single fix that leaps 600 m in 10 s (a GPS outlier) stay silent, while a second fix that
+    agrees with it gets the card?"""
+    tracker.update(REP, fix(1100, T0), index)
+    assert tracker.update(REP, fix(1095, T0 + 10_000), index) == []
+    assert tracker.update(REP, fix(450, T0 + 20_000), index) == []  # outlier inside the fence: waits
+    assert tracker.update(REP, fix(1090, T0 + 30_000), index) == []  # back outside: it was noise
+    assert tracker.update(REP, fix(450, T0 + 40_000), index) == []  # another leap in: waits again
+    ev = tracker.update(REP, fix(440, T0 + 50_000), index)  # confirmed by the next fix
+    assert kinds(ev) == [("enter", 1, None, None)] and ev[0].ts_ms == T0 + 50_000
+
+
+def test_jump_needs_a_second_fix_to_exit(tracker, index):
+    """Does a single outlier far outside not end the visit (no exit, dwell not restarted)?"""
+    tracker.update(REP, fix(100, T0), index)
+    assert tracker.update(REP, fix(750, T0 + 10_000), index) == []  # 64 m/s: possible, but a leap
+    assert tracker.update(REP, fix(110, T0 + 20_000), index) == []
+    assert kinds(tracker.update(REP, fix(120, T0 + 5 * MIN), index)) == [("dwell", 1, None, None)]
+    assert tracker.update(REP, fix(750, T0 + 5 * MIN + 10_000), index) == []  # a real leap out: waits
+    ev = tracker.update(REP, fix(760, T0 + 5 * MIN + 20_000), index)  # the next fix agrees: exit
+    assert kinds(ev) == [("exit", 1, None, None)]
+
+
+def test_first_fix_and_plausible_moves_never_wait(tracker, index):
+    """Is the card at the door immediate, and is a long but plausible move (3 km in 5 min by taxi) not
+    a jump, so the next client's card comes at once too?"""
+    assert kinds(tracker.update(REP, fix(100, T0), index)) == [("enter", 1, None, None)]
+    ev = tracker.update(REP, Fix(*at(3000, 0), 10.0, T0 + 5 * MIN), index)
+    assert kinds(ev) == [("exit", 1, None, None), ("enter", 2, None, None)]
 
 
 def test_event_dict_is_the_replay_line():
