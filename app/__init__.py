@@ -3,14 +3,24 @@
 import logging
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in URLs: ids beyond a 64-bit database integer are simply not found (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config_class: type[Config] = Config) -> Flask:
     """Build the app: extensions, blueprints, sockets, error handlers, commands. No side effects."""
     app = Flask(__name__, static_folder=str(config_class.PWA_DIR), static_url_path="/static")
     app.config.from_object(config_class)
+    app.url_map.converters["int"] = DatabaseId
     app.json.ensure_ascii = False
 
     from app import cli, errors, realtime

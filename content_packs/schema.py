@@ -232,7 +232,7 @@ class PackSchema(StrictSchema):
 
         pack_categories = original_data.get("categories")
         if isinstance(pack_categories, list) and pack_categories:
-            allowed = set(pack_categories)
+            allowed = set(_strings(pack_categories))
             for kind in ("talk_tracks", "counters"):
                 for i, item in enumerate(_items(original_data.get(kind))):
                     extra = [c for c in _strings(item.get("categories")) if c not in allowed]

@@ -32,6 +32,12 @@ def test_openapi_describes_the_contract(client):
     assert "422" in compare["responses"]
 
 
+def test_openapi_is_a_valid_openapi_3_document(client):
+    from openapi_spec_validator import validate
+
+    validate(client.get("/openapi.json").get_json())
+
+
 def test_openapi_routes_exist_in_the_app(app):
     """Every documented operation is a real route, and every API route is documented."""
     from app.api.openapi import build_spec

@@ -89,3 +89,8 @@ def test_contact_background_hidden_without_consent(client, auth, app):
 
 def test_unknown_place_is_404(client, auth):
     assert_error_shape(client.get("/api/v1/places/999999", headers=auth.headers()), 404, "place_not_found")
+
+
+def test_id_beyond_a_database_integer_is_404_not_a_crash(client, auth):
+    """Found by fuzzing the OpenAPI description: a 20-digit id used to overflow SQLite."""
+    assert_error_shape(client.get("/api/v1/places/99999999999999999999", headers=auth.headers()), 404)

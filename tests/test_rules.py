@@ -270,3 +270,8 @@ def test_dwell_rule_pushes_a_second_card_after_minutes_inside(client, auth, app,
     assert dwell["event"] == "dwell"
     assert [t["id"] for t in dwell["talk_tracks"]] == ["pl-tt-negotiation-tender"]
     assert any(w.get("rule_id") == rule["id"] for w in dwell["why"])
+
+
+def test_preview_with_an_id_beyond_a_database_integer_is_422(client, auth):
+    response = client.get("/api/v1/preview?rep_id=99999999999999999999&place_id=1", headers=auth.headers(MANAGER))
+    assert "rep_id" in assert_error_shape(response, 422)["fields"]

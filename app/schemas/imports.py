@@ -19,7 +19,7 @@ class PlaceRowIn(Schema):
     address = fields.String(load_default="")
     tags = fields.List(fields.String(), load_default=list)
     stage = fields.String(load_default=None, allow_none=True)
-    budget_cny = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    budget_cny = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10**15))
 
     @pre_load
     def _from_csv(self, data, **kwargs):

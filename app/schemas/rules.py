@@ -29,8 +29,8 @@ class PlaceConditionIn(Strict):
     stages = _choices(STAGES)
     competitors_any = _strings()
     notice_within_days = fields.Integer(validate=validate.Range(min=1, max=365))
-    budget_min = fields.Integer(validate=validate.Range(min=0))
-    budget_max = fields.Integer(validate=validate.Range(min=0))
+    budget_min = fields.Integer(validate=validate.Range(min=0, max=10**15))
+    budget_max = fields.Integer(validate=validate.Range(min=0, max=10**15))
 
     @validates_schema
     def _budget_range(self, data, **kwargs):
@@ -101,7 +101,7 @@ class RuleQueryIn(Schema):
 
 
 class PreviewIn(Schema):
-    rep_id = fields.Integer(required=True)
-    place_id = fields.Integer(required=True)
+    rep_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    place_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     event = fields.String(load_default="enter_place", validate=validate.OneOf(EVENTS))
     at = fields.AwareDateTime(load_default=None, metadata={"description": "ISO 8601 with offset; default now"})

@@ -302,3 +302,17 @@ def test_content_packs_imports_no_flask_or_app():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PACKS_DIR.parent)
     assert out.stdout.strip() == "[]"
+
+
+def test_non_string_categories_are_an_error_not_a_crash():
+    """Found by fuzzing: a category given as an object must be reported, not raise TypeError."""
+    from marshmallow import ValidationError
+
+    from content_packs import PackSchema
+
+    body = {"id": "x-pack", "version": 1, "name": "x", "description": "x", "region": "shanghai",
+            "zone_types": ["procurement_led"], "categories": [{"a": 1}], "audience": {"roles": ["rep"]},
+            "talk_tracks": []}
+    with pytest.raises(ValidationError) as err:
+        PackSchema().load(body)
+    assert "categories" in err.value.messages
