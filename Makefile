@@ -33,6 +33,8 @@ db: setup
 
 run: db
 	@echo "Battlemap: http://127.0.0.1:$(PORT)  (log in as rep@demo.battlemap / demo-password)"
+	@if [ -n "$$DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+	  (sleep 2; $(BIN)/python -m webbrowser -t "http://127.0.0.1:$(PORT)" >/dev/null 2>&1) & fi
 	PORT=$(PORT) $(BIN)/python wsgi.py
 
 lint: setup
