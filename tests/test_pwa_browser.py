@@ -59,8 +59,9 @@ def test_rep_logs_in_simulates_a_visit_and_reads_the_card(browser, site):
     card = page.wait_for_selector("#popup:not([hidden])", timeout=10_000)
     text = card.inner_text()
     assert hospital[1].split("（")[0] in text
-    for heading in ("近三个月采购公告", "关键联系人", "推荐话术", "竞品应对锦囊", "为什么推荐这些"):
+    for heading in ("近三个月采购公告", "关键联系人", "推荐话术", "竞品应对锦囊", "合规提醒", "为什么推荐这些"):
         assert heading in text
+    assert "销售代表" in page.inner_text("#who"), "role shown in Chinese, not as a key"
     assert "fence_entered" in text
     assert page.locator("#places li").count() >= 1
 

@@ -10,6 +10,8 @@
   const SHANGHAI = { lat: 31.2304, lon: 121.4737 };
 
   const t = (key) => (window.I18N[lang] || window.I18N.zh)[key] || key;
+  // Names for data keys (roles, skill levels, stages, categories); unknown keys show as they are.
+  const label = (group, key) => (((window.I18N[lang] || window.I18N.zh)[group] || {})[key]) || key;
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
   // Server messages are English; the UI shows its own words for the codes it knows.
@@ -68,7 +70,7 @@
 
   function startField() {
     show("field");
-    $("who").textContent = `${user.name} · ${user.role}${user.skill_level ? " · " + user.skill_level : ""}`;
+    $("who").textContent = `${user.name} · ${label("roles", user.role)}${user.skill_level ? " · " + label("skills", user.skill_level) : ""}`;
     socket = io("/field", { auth: { token }, transports: ["websocket", "polling"] });
     socket.on("connect", () => setConn(true));
     socket.on("disconnect", () => setConn(false));
@@ -102,7 +104,7 @@
       const body = await api(`/places?lat=${lat}&lon=${lon}&radius_m=3000`);
       $("places").innerHTML = body.items.length ? body.items.map((p) => `
         <li><strong>${esc(p.name)}</strong><span class="muted">${Math.round(p.distance_m)} ${t("meters")}</span>
-        <div class="muted">${esc(p.category)}${p.zone ? " · " + esc(p.zone.name) : ""}</div></li>`).join("")
+        <div class="muted">${esc(label("categories", p.category))}${p.zone ? " · " + esc(p.zone.name) : ""}</div></li>`).join("")
         : `<li class="muted">${t("no_places")}</li>`;
     } catch (err) { $("field-error").textContent = err.message; }
   }
@@ -142,11 +144,15 @@
       <h3>${t("contacts")}</h3>
       ${list(p.context.contacts, (c) => `<li><strong>${esc(c.name)}</strong> · ${esc(c.role)}<div>${c.background ? esc(c.background) : `<span class="muted">${t("consent_missing")}</span>`}</div></li>`)}
       <h3>${t("talk_tracks")}</h3>
-      ${list(p.talk_tracks, (tt) => `<li class="track"><strong>${esc(tt.title)}</strong> <span class="pill">${esc(tt.stage)}</span>${tt.variant ? ` <span class="pill">${t("variant")} ${esc(tt.variant)}</span>` : ""}
+      ${list(p.talk_tracks, (tt) => `<li class="track"><strong>${esc(tt.title)}</strong> <span class="pill">${esc(label("stages", tt.stage))}</span>${tt.variant ? ` <span class="pill">${t("variant")} ${esc(tt.variant)}</span>` : ""}
         <ol>${tt.lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ol>
         <details><summary>${t("objections")}</summary><dl>${tt.objections.map((o) => `<dt>${esc(o.objection)}</dt><dd>${esc(o.response)}</dd>`).join("")}</dl></details></li>`)}
       <h3>${t("counters")}</h3>
       ${list(p.counters, (c) => `<li><strong>${esc(c.competitor)}</strong>：${esc(c.their_move)}<div>→ ${esc(c.our_response)}</div></li>`)}
+      ${p.compliance_notes && p.compliance_notes.length ? `<h3>${t("compliance")}</h3>
+      ${list(p.compliance_notes, (n) => `<li><strong>${esc(n.title)}</strong><div>${esc(n.text)}</div></li>`)}` : ""}
+      ${p.local_cases && p.local_cases.length ? `<h3>${t("cases")}</h3>
+      ${list(p.local_cases, (c) => `<li><strong>${esc(c.title)}</strong><div>${esc(c.summary)}</div><div class="muted">${esc(c.result)}</div></li>`)}` : ""}
       <h3>${t("why")}</h3>
       ${list(p.why, (w) => `<li><code>${esc(w.rule)}</code> ${esc(w.detail)}</li>`)}`;
     $("popup-close").onclick = () => { el.hidden = true; };
