@@ -87,11 +87,20 @@ class FenceSettings:
     agree (0: never wait). The first fix of a session never waits."""
     confirm_speed_mps: float = 15.0
     """See ``confirm_jump_m``: 54 km/h, faster than a rep moves in town, slower than a GPS outlier."""
+    confirm_edge: float = 0.0
+    """Off by default (0). An enter whose fix is barely inside — its accuracy circle (× ``edge_confidence``)
+    ends less than ``confirm_edge × accuracy_m`` + ``confirm_edge_m`` inside the fence — waits for the next
+    accepted fix, which confirms it if it is inside with at least half its accuracy circle
+    (``distance + edge_confidence × accuracy / 2 <= radius``). The first fix of a session never waits (the
+    card at the door). Trades recall and delay for precision; see docs/geo.md for measurements."""
+    confirm_edge_m: float = 0.0
+    """See ``confirm_edge``: a fixed depth in metres added to the accuracy-scaled one."""
 
     def __post_init__(self):
         for name in ("exit_margin_m", "cooldown_s", "dwell_s", "max_accuracy_m", "max_speed_mps",
                      "session_gap_s", "edge_confidence", "stale_after_s", "max_fix_age_s", "max_clock_skew_s",
-                     "reanchor_after", "confirm_jump_m", "confirm_speed_mps"):
+                     "reanchor_after", "confirm_jump_m", "confirm_speed_mps", "confirm_edge",
+                     "confirm_edge_m"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
                 raise ValueError(f"FenceSettings.{name} must be a finite number >= 0, got {v!r}")
@@ -256,7 +265,8 @@ class FenceTracker:
             self._close(rep_id, st, st.ts, "session_gap", events)
             st = None
         jumped = False
-        if st is None:
+        fresh = st is None
+        if fresh:
             st = _RepState()
             self._states[rep_id] = st
         else:
@@ -271,7 +281,7 @@ class FenceTracker:
                 jumped = 0.0 < s.confirm_jump_m < moved and moved > s.confirm_speed_mps * dt_s
         st.jump = None
         st.ts, st.lat, st.lon, st.acc = ts, lat, lon, acc
-        self._evaluate(rep_id, st, lat, lon, acc, ts, index, events, jumped)
+        self._evaluate(rep_id, st, lat, lon, acc, ts, index, events, jumped, fresh)
         return events
 
     def _reanchor(self, st: _RepState, lat: float, lon: float, acc: float, ts: int) -> bool:
@@ -296,17 +306,17 @@ class FenceTracker:
             events.append(FenceEvent(rep_id, ts, "exit", zone_id=zid, reason=reason))
 
     def _evaluate(self, rep_id, st: _RepState, lat, lon, acc, ts, index: GeoIndex, events: list,
-                  jumped: bool = False) -> None:
+                  jumped: bool = False, fresh: bool = False) -> None:
         s = self.settings
         k = s.edge_confidence * acc
         inside = st.places
         raw, zidx = index._probe(lat, lon)
-        # After a jump, a change (enter/exit) happens only if the previous fix proposed it too.
-        proposed = st.pending
-        if proposed or jumped:
-            st.pending = set()
-        if not jumped:
-            proposed = None
+        # After a jump, a change (enter/exit) happens only if the previous fix proposed it too; so does a
+        # barely-inside enter (see FenceSettings.confirm_edge) unless this fix starts the session.
+        previous = st.pending
+        st.pending = set()
+        proposed = previous if jumped else None
+        shallow = -1.0 if fresh else s.confirm_edge * acc + s.confirm_edge_m
         if not raw and not inside and not zidx and not st.zones:
             return  # the common case: nowhere near anything
 
@@ -323,8 +333,14 @@ class FenceTracker:
         for d, i in raw:
             pid = ids[i]
             dist[pid] = d
-            if pid not in inside and d + k <= radius[i]:
-                enters.append((d, pid))
+            if pid not in inside:
+                if d + k <= radius[i]:
+                    if d + k > radius[i] - shallow and ("edge", "place", pid) not in previous:
+                        st.pending.add(("edge", "place", pid))  # barely inside: the next fix decides
+                        continue
+                    enters.append((d, pid))
+                elif ("edge", "place", pid) in previous and d + 0.5 * k <= radius[i]:
+                    enters.append((d, pid))  # confirms a barely-inside fix: inside, if uncertain
 
         # place exits (hysteresis: beyond radius + margin, even allowing for the accuracy circle)
         if inside:

@@ -3,13 +3,15 @@
 Design (measured against alternatives in ``bench/bench_geo.py``, explained in ``docs/geo.md``):
 
 * **Fence grid** — every place is registered in every cell of a global grid (:mod:`geo.grid`, ~250 m
-  cells) that its fence circle may touch. "Which fences contain this fix?" is then one dict lookup plus an
+  cells) that its fence circle may touch; a cell stores its places packed back to back in one bytes object.
+  "Which fences contain this fix?" is then one dict lookup plus an
   exact haversine test on the handful of places listed in that cell. No projection is involved, so it is
   equally correct at the equator, at 80° N and across the antimeridian.
 * **Point grid** — every place once, in coarser cells, for ``places_within`` / ``nearest`` with an
   arbitrary radius (expanding search; a vectorised full scan when the radius is continental).
 * **Zone grid** — for each cell, the zones that cover it entirely and the zones whose boundary crosses it,
-  sorted by area. Only the latter need a point-in-polygon test (GEOS, prepared geometry).
+  sorted by area. Only the latter need a test: one or two side-of-line tests in plain Python when a single
+  edge or a single corner of the zone crosses the cell, else GEOS (prepared geometry).
 
 Coordinates: public methods take **(lat, lon) in degrees** (geopy order); zone rings are sequences of
 **(lon, lat)** pairs (shapely/GeoJSON order, x = lon, y = lat). Distances are great-circle metres on the
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import math
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -44,6 +47,14 @@ _cos = math.cos
 _asin = math.asin
 _sqrt = math.sqrt
 _isfinite = math.isfinite
+
+# A place as the fence loops see it: half latitude and half longitude in radians, cos(latitude), the
+# haversine threshold of its radius, and its position in the index. Cells store their places packed
+# back to back in one bytes object (40 bytes each), so a cell's candidates are one contiguous run of
+# memory instead of a list of pointers to tuples of pointers to floats.
+_REC = struct.Struct("=4dq")
+_REC_DTYPE = np.dtype([("a", "<f8"), ("o", "<f8"), ("c", "<f8"), ("t", "<f8"), ("i", "<i8")])
+_unpack = _REC.iter_unpack
 
 # GEOS point-in-polygon without building a Point object: ~0.15 µs instead of ~3 µs. It is shapely's
 # (2.1+) C-level scalar helper; fall back to the public ufunc if a future shapely drops it.
@@ -88,6 +99,19 @@ class ZoneHit:
 
     zone_id: int
     zone_type: str
+
+
+_new = object.__new__
+_set_place_id = PlaceHit.__dict__["place_id"].__set__
+_set_distance = PlaceHit.__dict__["distance_m"].__set__
+
+
+def _place_hit(place_id: int, distance_m: float) -> PlaceHit:
+    """PlaceHit(place_id, distance_m) at half the cost of the frozen dataclass's __init__ (hot path)."""
+    h = _new(PlaceHit)
+    _set_place_id(h, place_id)
+    _set_distance(h, distance_m)
+    return h
 
 
 def check_point(lat: float, lon: float) -> tuple[float, float]:
@@ -189,17 +213,20 @@ class GeoIndex:
 
     def _build_places(self, specs, put, fence_cell_m, point_cell_m):
         norm: list[PlaceSpec] = []
-        pos: dict[int, int] = {}
-        for i, p in enumerate(specs):
+        seen: set[int] = set()
+        for p in specs:
             pid = int(p.id)
-            if pid in pos:
+            if pid in seen:
                 raise ValueError(f"duplicate place id {pid}")
+            seen.add(pid)
             lat, lon = check_point(p.lat, p.lon)
             r = float(p.radius_m)
             if not (r >= 0.0 and _isfinite(r)):
                 raise ValueError(f"place {pid}: invalid radius_m {p.radius_m!r}")
-            pos[pid] = i
             norm.append(PlaceSpec(pid, lat, lon, r))
+        # Positions in id order, so sorting (distance, position) pairs breaks distance ties by id.
+        norm.sort(key=lambda p: p.id)
+        pos = {p.id: i for i, p in enumerate(norm)}
         n = len(norm)
         lat = np.fromiter((p.lat for p in norm), np.float64, n)
         lon = np.fromiter((p.lon for p in norm), np.float64, n)
@@ -211,17 +238,13 @@ class GeoIndex:
         half = np.minimum(rad / _TWO_R, math.pi / 2)
         thr = np.sin(half) ** 2
         thr[half >= math.pi / 2] = 1.0
-        # One shared record per place, referenced from every cell it is in; unpacked in the hot loop.
-        # Half angles are stored so the haversine needs no "* 0.5" per candidate.
-        # The records are created in a space-filling-curve order of the places, so that the records a
-        # cell lists (nearby places) sit close together in memory: a fence check touches a few cache lines
-        # instead of one per float (measured: ~30 % off the p99 of random fixes over 100k places).
-        order = _spatial_order(grid(float(fence_cell_m)), lat, lon)
-        made = zip((lat_r[order] * 0.5).tolist(), (lon_r[order] * 0.5).tolist(), cos_lat[order].tolist(),
-                   thr[order].tolist(), order.tolist(), strict=True)
-        records = [None] * n
-        for rec in made:
-            records[rec[4]] = rec
+        # One packed record per place (see _REC), copied into every cell it is in.
+        records = np.empty(n, _REC_DTYPE)
+        records["a"] = lat_r * 0.5  # half angles: the haversine needs no "* 0.5" per candidate
+        records["o"] = lon_r * 0.5
+        records["c"] = cos_lat
+        records["t"] = thr
+        records["i"] = np.arange(n)
 
         # Fences by size class: most places (radius <= 20 cells) in the fine grid; big campuses in a coarse
         # one; continent-sized fences in a plain list. Keeps the fine grid small whatever the data.
@@ -253,7 +276,7 @@ class GeoIndex:
         put(self, "_fcells", levels[0].cells)
         put(self, "_flevels", tuple(levels))
         put(self, "_fextra", tuple(levels[1:]))
-        put(self, "_fhuge", [records[j] for j in huge.tolist()])
+        put(self, "_fhuge", records[huge].tobytes())
         put(self, "_fsimple", len(levels) == 1 and not len(huge))
         put(self, "_fkey", _key_params(levels[0].grid))
         put(self, "_fhuge_np", huge)
@@ -294,18 +317,23 @@ class GeoIndex:
             garr = np.array(geoms, dtype=object)
             barr = np.array(boundaries, dtype=object)
             touch = shapely.intersects(barr[item], boxes)
-            centre_in = shapely.contains_xy(garr[item], (xmin + xmax) / 2, (ymin + ymax) / 2)
+            cx = (xmin + xmax) / 2
+            cy = (ymin + ymax) / 2
+            centre_in = shapely.contains_xy(garr[item], cx, cy)
+            edges = _cell_edges(geoms, item, touch, xmin, ymin, xmax, ymax, cx, cy, centre_in.tolist())
             # item is ascending (zones in area order), so both lists of a cell come out sorted by area.
-            for j, k, t, c in zip(item.tolist(), keys.tolist(), touch.tolist(), centre_in.tolist(),
-                                  strict=True):
+            for j, k, t, c, e in zip(item.tolist(), keys.tolist(), touch.tolist(), centre_in.tolist(), edges,
+                                     strict=True):
                 if t:
-                    zcells.setdefault(k, ([], []))[1].append((geoms[j], j))
+                    zcells.setdefault(k, ([], []))[1].append((geoms[j], j, *e))
                 elif c:
                     zcells.setdefault(k, ([], []))[0].append(j)
+            centres = dict(zip(keys.tolist(), zip(cx.tolist(), cy.tolist(), strict=True), strict=True))
         put(self, "_zgrid", zgrid)
         put(self, "_zkey", _key_params(zgrid))
-        # cell -> (zones covering it entirely, ((geometry, zone), ...) whose border crosses it)
-        put(self, "_zcells", {k: (tuple(f), tuple(p)) for k, (f, p) in zcells.items()})
+        # cell -> (zones covering it entirely, ((geometry, zone, kind, ux1, uy1, k1, ux2, uy2, k2), ...) of
+        # the zones whose border crosses it, cell centre lon, lat); see _cell_edges
+        put(self, "_zcells", {k: (tuple(f), tuple(p), *centres[k]) for k, (f, p) in zcells.items()})
         put(self, "_zone_geoms", geoms)
         put(self, "_zone_boundaries", boundaries)
         put(self, "_zone_ids", [t[1] for t in prepared])
@@ -351,7 +379,7 @@ class GeoIndex:
 
     # -- place queries ------------------------------------------------------------------------------
     def _fence_raw(self, lat: float, lon: float, _sin=_sin, _asin=_asin, _sqrt=_sqrt,
-                   _cos=_cos) -> list[tuple[float, int]]:
+                   _cos=_cos, _unpack=_unpack) -> list[tuple[float, int]]:
         """(distance_m, place_index) for every place whose own radius contains the point. Hot path:
         expects an already-validated point; unsorted.
 
@@ -364,17 +392,15 @@ class GeoIndex:
         n = ncols[r]
         cell = self._fcells.get(r * _KEY_MUL + int((lon + 180.0) * n / 360.0) % n)
         if not self._fsimple:
-            cell = list(cell or ())
-            for level in self._fextra:
-                cell.extend(level.cells.get(level.grid.key(lat, lon), ()))
-            cell.extend(self._fhuge)
+            cell = b"".join([cell or b""] + [level.cells.get(level.grid.key(lat, lon), b"")
+                                              for level in self._fextra] + [self._fhuge])
         if not cell:
             return []
         qa = lat * _HALF_DEG
         qo = lon * _HALF_DEG
         qc = _cos(lat * _DEG)
         out = []
-        for a, o, c, thr, i in cell:
+        for a, o, c, thr, i in _unpack(cell):
             s1 = _sin(a - qa)
             s2 = _sin(o - qo)
             h = s1 * s1 + qc * c * s2 * s2
@@ -407,7 +433,7 @@ class GeoIndex:
             cell = cells.get(k)
             if cell is None:
                 continue
-            for a, o, c, _thr, i in cell:
+            for a, o, c, _thr, i in _unpack(cell):
                 s1 = _sin(a - qa2)
                 s2 = _sin(o - qo2)
                 h = s1 * s1 + qc * c * s2 * s2
@@ -417,8 +443,8 @@ class GeoIndex:
 
     def _hits(self, raw: list[tuple[float, int]]) -> list[PlaceHit]:
         ids = self._ids
-        raw.sort(key=lambda t: (t[0], ids[t[1]]))
-        return [PlaceHit(ids[i], d) for d, i in raw]
+        raw.sort()  # by distance, then position = id order
+        return [_place_hit(ids[i], d) for d, i in raw]
 
     def places_within(self, lat: float, lon: float, radius_m: float) -> list[PlaceHit]:
         """Places whose point is within ``radius_m`` metres (great circle) of (lat, lon) degrees,
@@ -499,7 +525,11 @@ class GeoIndex:
 
     # -- zone queries -------------------------------------------------------------------------------
     def _zone_idx_at(self, lat: float, lon: float) -> list[int]:
-        """Zone positions (area order, smallest first) containing the validated point."""
+        """Zone positions (area order, smallest first) containing the validated point.
+
+        Zones whose border crosses the point's cell: when one edge or one corner of the zone crosses the
+        cell (three quarters of the cases), one or two side-of-line tests in plain Python answer (see
+        :func:`_cell_edges`); GEOS answers the rest, and any point within ~0.1 mm of an edge's line."""
         inv, rmax, ncols = self._zkey
         r = int((lat + 90.0) * inv)
         if r > rmax:
@@ -508,10 +538,29 @@ class GeoIndex:
         entries = self._zcells.get(r * _KEY_MUL + int((lon + 180.0) * n / 360.0) % n)
         if entries is None:
             return []
-        full, part = entries
+        full, part, cx, cy = entries
         if not part:
             return list(full)
-        out = [j for g, j in part if _intersects_xy(g, lon, lat)]
+        x = lon - cx
+        y = lat - cy
+        if lon >= 180.0:  # lon 180 lies in column 0 (at -180), far from its centre: let GEOS answer
+            part = [(e[0], e[1], *_GEOS) for e in part]
+        out = []
+        for g, j, kind, u1, w1, k1, u2, w2, k2 in part:
+            if kind:
+                v = u1 * y - w1 * x + k1
+                if not -_EDGE_EPS <= v <= _EDGE_EPS:
+                    if kind == 1:
+                        if v > 0.0:
+                            out.append(j)
+                        continue
+                    v2 = u2 * y - w2 * x + k2
+                    if not -_EDGE_EPS <= v2 <= _EDGE_EPS:
+                        if (v > 0.0 and v2 > 0.0) if kind == 2 else (v > 0.0 or v2 > 0.0):
+                            out.append(j)
+                        continue
+            if _intersects_xy(g, lon, lat):
+                out.append(j)
         if full:
             out += full
             out.sort()
@@ -524,16 +573,23 @@ class GeoIndex:
     def zone_at(self, lat: float, lon: float) -> ZoneHit | None:
         """The smallest-area zone containing (lat, lon) degrees (holes respected), or None."""
         lat, lon = check_point(lat, lon)
-        entries = self._zcells.get(self._zgrid.key(lat, lon))
+        inv, rmax, ncols = self._zkey
+        r = int((lat + 90.0) * inv)
+        if r > rmax:
+            r = rmax
+        n = ncols[r]
+        entries = self._zcells.get(r * _KEY_MUL + int((lon + 180.0) * n / 360.0) % n)
         if entries is None:
             return None
-        full, part = entries
+        full, part, cx, cy = entries
         best = full[0] if full else len(self._zone_ids)
-        for g, j in part:
-            if j > best:
+        x = lon - cx
+        y = lat - cy
+        for e in part:
+            if e[1] > best:
                 break
-            if _intersects_xy(g, lon, lat):
-                best = j
+            if _part_contains(e, x, y, lon, lat):
+                best = e[1]
                 break
         if best == len(self._zone_ids):
             return None
@@ -564,8 +620,8 @@ class GeoIndex:
                 continue
             members = order[bounds[u] : bounds[u + 1]]
             todo = members
-            full, part = entries
-            merged = sorted([(j, None) for j in full] + [(j, g) for g, j in part], key=lambda t: t[0])
+            full, part = entries[0], entries[1]
+            merged = sorted([(j, None) for j in full] + [(e[1], e[0]) for e in part], key=lambda t: t[0])
             for j, g in merged:
                 if g is None:
                     out[todo] = zids[j]
@@ -642,30 +698,19 @@ class _FenceLevel:
         return fix, self.places[np.repeat(self.starts[pos], cnt) + _ranges(cnt)]
 
 
-def _spatial_order(g: Grid, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Place positions sorted along a Z-order (Morton) curve over the grid's (row, column) cells."""
-    if len(lat) == 0:
-        return np.zeros(0, np.int64)
-    keys = g.keys_np(lat, lon)
-    rows = (keys // KEY_MUL).astype(np.uint64)
-    cols = (keys % KEY_MUL).astype(np.uint64)
-    code = np.zeros(len(keys), np.uint64)
-    for b in range(24):
-        code |= ((rows >> np.uint64(b)) & np.uint64(1)) << np.uint64(2 * b + 1)
-        code |= ((cols >> np.uint64(b)) & np.uint64(1)) << np.uint64(2 * b)
-    return np.argsort(code, kind="stable")
-
-
 def _key_params(g: Grid) -> tuple[float, int, list[int]]:
     """What an inlined :meth:`Grid.key` needs: (rows per degree, last row, columns per row)."""
     return g.inv_row_deg, g.nrows - 1, g.ncols
 
 
-def _cells(records: list, members: np.ndarray, ukeys, starts, counts) -> dict[int, list]:
-    """key -> list of place records, for ``members`` (place positions sorted by key) grouped by key."""
-    rec = list(map(records.__getitem__, members.tolist()))
-    ends = (starts + counts).tolist()
-    return {k: rec[s:e] for k, s, e in zip(ukeys.tolist(), starts.tolist(), ends, strict=True)}
+def _cells(records: np.ndarray, members: np.ndarray, ukeys, starts, counts) -> dict[int, bytes]:
+    """key -> packed place records (:data:`_REC`) of ``members`` (place positions sorted by key) grouped
+    by key. Within a cell the places keep their order in ``members``."""
+    buf = memoryview(records[members]).cast("B")
+    size = _REC.size
+    ends = ((starts + counts) * size).tolist()
+    return {k: buf[s:e].tobytes()
+            for k, s, e in zip(ukeys.tolist(), (starts * size).tolist(), ends, strict=True)}
 
 
 def _group(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -702,6 +747,122 @@ def _key_bounds(grid: Grid, keys: np.ndarray):
     n = grid.ncols_np[rows]
     lat0 = -90.0 + rows * grid.row_deg
     return (-180.0 + cols * 360.0 / n, lat0, -180.0 + (cols + 1) * 360.0 / n, lat0 + grid.row_deg)
+
+
+_EDGE_EPS = 1e-9
+"""Degrees (~0.1 mm): closer than this to an edge line, the pure-Python zone test defers to GEOS, so float
+rounding never decides a point-in-zone answer."""
+_GEOS = (0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def _part_contains(entry, x: float, y: float, lon: float, lat: float) -> bool:
+    """One ``part`` entry of a zone cell (see _cell_edges): does its zone contain the point? x, y: the
+    point minus the cell centre. Same logic as the inlined loop in ``GeoIndex._zone_idx_at``."""
+    g, _, kind, u1, w1, k1, u2, w2, k2 = entry
+    if kind and lon < 180.0:
+        v = u1 * y - w1 * x + k1
+        if not -_EDGE_EPS <= v <= _EDGE_EPS:
+            if kind == 1:
+                return v > 0.0
+            v2 = u2 * y - w2 * x + k2
+            if not -_EDGE_EPS <= v2 <= _EDGE_EPS:
+                return (v > 0.0 and v2 > 0.0) if kind == 2 else (v > 0.0 or v2 > 0.0)
+    return _intersects_xy(g, lon, lat)
+
+
+def _segments(geom) -> np.ndarray:
+    """(m, 4) array of the straight edges (lon_a, lat_a, lon_b, lat_b) of a (multi)polygon, oriented so
+    that the zone's interior is on the left of every edge (shells counter-clockwise, holes clockwise)."""
+    out = []
+    for line in shapely.get_parts(shapely.orient_polygons(geom, exterior_cw=False).boundary):
+        xy = shapely.get_coordinates(line)
+        if len(xy) >= 2:
+            out.append(np.column_stack((xy[:-1], xy[1:])))
+    return np.concatenate(out) if out else np.zeros((0, 4))
+
+
+def _cell_edges(geoms, item, touch, xmin, ymin, xmax, ymax, cx, cy, centre_in) -> list:
+    """How to test points of a cell against a zone whose border crosses it, without GEOS when simple.
+
+    Per (zone ``item[e]``, cell ``e``) pair: ``(kind, ux1, uy1, k1, ux2, uy2, k2)``. ``kind`` 1: a single
+    edge crosses the cell, so inside the cell the zone is a half-plane: inside iff ``ux1*y - uy1*x + k1 > 0``
+    (x, y: the point's lon, lat minus the cell centre's; the signed distance in degrees from the edge's
+    line, positive on the zone's side). ``kind`` 2 / 3: exactly two consecutive edges meet the cell, a
+    convex / reflex corner: inside iff both / either of the two such tests hold. ``kind`` 0: ask GEOS
+    (more edges, or anything unusual). Edges are chosen by bounding box, a superset of those meeting the
+    cell, so the shape claimed for the cell is never missing an edge; the build cross-checks it against
+    GEOS's answer for the cell centre.
+    """
+    out = [_GEOS] * len(item)
+    sel = np.flatnonzero(touch)
+    if len(sel) == 0:
+        return out
+    pad = 1e-7
+    zones = item[sel]
+    starts = np.flatnonzero(np.r_[True, zones[1:] != zones[:-1]])
+    ends = np.r_[starts[1:], len(sel)]
+    rows_all, segs_all = [], []
+    for s0, s1 in zip(starts.tolist(), ends.tolist(), strict=True):
+        rows = sel[s0:s1]
+        seg = _segments(geoms[int(item[rows[0]])])
+        if len(seg) == 0:
+            continue
+        sx0 = np.minimum(seg[:, 0], seg[:, 2])
+        sx1 = np.maximum(seg[:, 0], seg[:, 2])
+        sy0 = np.minimum(seg[:, 1], seg[:, 3])
+        sy1 = np.maximum(seg[:, 1], seg[:, 3])
+        hit = ((sx0[None, :] <= xmax[rows, None] + pad) & (sx1[None, :] >= xmin[rows, None] - pad)
+               & (sy0[None, :] <= ymax[rows, None] + pad) & (sy1[None, :] >= ymin[rows, None] - pad))
+        ri, si = np.nonzero(hit)
+        rows_all.append(rows[ri])
+        segs_all.append(seg[si])
+    if not rows_all:
+        return out
+    row = np.concatenate(rows_all)
+    seg = np.concatenate(segs_all)
+    count = np.bincount(row, minlength=len(item))
+    keep = count[row] <= 2
+    row, seg = row[keep], seg[keep]
+    ax = seg[:, 0] - cx[row]
+    ay = seg[:, 1] - cy[row]
+    bx = seg[:, 2] - cx[row]
+    by = seg[:, 3] - cy[row]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        length = np.hypot(bx - ax, by - ay)
+        ux = (bx - ax) / length
+        uy = (by - ay) / length
+    k = uy * ax - ux * ay  # signed distance of the cell centre from the edge's line
+    ok = (length > 0) & (np.abs(k) > 10 * _EDGE_EPS)
+    cols = (row.tolist(), ok.tolist(), ux.tolist(), uy.tolist(), k.tolist(), seg.tolist())
+    pending: dict[int, tuple] = {}
+    for r, good, u, w, kk, sg in zip(*cols, strict=True):
+        if not good:
+            pending[r] = None
+            continue
+        if count[r] == 1:
+            if (kk > 0.0) == centre_in[r]:
+                out[r] = (1, u, w, kk, 0.0, 0.0, 0.0)
+            continue
+        first = pending.get(r, ())
+        if first == ():
+            pending[r] = (u, w, kk, sg)
+            continue
+        if first is None:
+            continue
+        u1, w1, k1, s1 = first
+        if s1[2:] == sg[:2]:  # first edge ends where the second starts
+            turn = u1 * w - w1 * u
+        elif sg[2:] == s1[:2]:
+            turn = u * w1 - w * u1
+        else:
+            continue  # two separate edges
+        if turn == 0.0:
+            continue
+        kind = 2 if turn > 0.0 else 3
+        centre = (k1 > 0.0 and kk > 0.0) if kind == 2 else (k1 > 0.0 or kk > 0.0)
+        if centre == centre_in[r]:
+            out[r] = (kind, u1, w1, k1, u, w, kk)
+    return out
 
 
 def _ring(coords, zid) -> list[tuple[float, float]]:

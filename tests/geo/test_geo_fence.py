@@ -305,3 +305,23 @@ def test_concurrent_updates_are_serialised(index):
     for t in threads:
         t.join()
     assert sorted((e.rep_id, e.event) for e in out) == [(r, "enter") for r in range(16)]
+
+
+def test_barely_inside_enter_waits_for_the_next_fix_when_enabled(index):
+    """With confirm_edge on: does a barely-inside fix wait for the next one (which confirms it, or not),
+    while a deep fix, and the first fix of a session however shallow, still enter at once?"""
+    tr = FenceTracker(FenceSettings(confirm_edge=0.5))
+    assert kinds(tr.update(REP, fix(485, T0, acc=10), index)) == [("enter", 1, None, None)]  # door: at once
+    tr.forget(REP)
+    tr.update(REP, fix(900, T0, acc=40), index)  # outside
+    assert tr.update(REP, fix(450, T0 + MIN, acc=40), index) == []  # 450 + 40 > 500 - 20: waits
+    assert kinds(tr.update(REP, fix(470, T0 + 2 * MIN, acc=40), index)) == [("enter", 1, None, None)]
+    tr.forget(REP)
+    tr.update(REP, fix(900, T0, acc=40), index)
+    assert tr.update(REP, fix(450, T0 + MIN, acc=40), index) == []
+    assert tr.update(REP, fix(560, T0 + 2 * MIN, acc=40), index) == []  # next fix outside: no popup
+    assert tr.update(REP, fix(450, T0 + 3 * MIN, acc=40), index) == []  # a new shallow fix waits again
+    tr.forget(REP)
+    tr.update(REP, fix(900, T0, acc=40), index)
+    assert kinds(tr.update(REP, fix(400, T0 + MIN, acc=40), index)) == [("enter", 1, None, None)]
+    assert FenceTracker().settings.confirm_edge == 0.0  # off by default
