@@ -234,7 +234,11 @@ class Product(db.Model):
 
 
 class Popup(db.Model):
-    """Every popup pushed to a rep, with what was shown and why (for feedback and A/B roll-ups)."""
+    """Every popup pushed to a rep: which components were shown (by id), the A/B variants and why.
+
+    Compact on purpose (ids, not texts: the texts live in the pack version), so a busy region's history stays
+    small; what the rep saw is the pack version's components with these ids.
+    """
 
     __tablename__ = "popups"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -242,8 +246,10 @@ class Popup(db.Model):
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
     pack_version_id: Mapped[int | None] = mapped_column(ForeignKey("pack_versions.id"))
     event: Mapped[str] = mapped_column(String(32), default="enter_place")
+    distance_m: Mapped[float | None]
+    shown: Mapped[dict] = mapped_column(JSON, doc="component kind → ids shown, in order; notice ids")
     variants: Mapped[dict] = mapped_column(JSON, default=dict, doc="talk-track id → A/B variant shown")
-    payload: Mapped[dict] = mapped_column(JSON)
+    why: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

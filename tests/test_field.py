@@ -10,6 +10,7 @@ from app.models import ContentPack, Popup, RepFenceState, User
 from app.services import geo_state
 from app.services.geo_state import snapshot
 from app.services.locations import record_location
+from app.services.scenarios import rep_facts
 from tests.conftest import make_config, place_by_category
 
 POPUP_FIELDS = {"id", "place", "zone", "distance_m", "context", "talk_tracks", "counters", "why", "pack",
@@ -206,7 +207,10 @@ def test_popups_are_recorded(field, hospital, app):
         stored = db.session.get(Popup, popup["id"])
         assert stored is not None
         assert stored.place_id == hospital.id
-        assert stored.payload["why"] == popup["why"]
+        assert stored.why == popup["why"]
+        assert stored.shown["talk_tracks"] == [t["id"] for t in popup["talk_tracks"]]
+        assert stored.shown["counters"] == [c["id"] for c in popup["counters"]]
+        assert stored.distance_m == popup["distance_m"]
 
 
 def test_fence_state_is_saved_on_disconnect_and_carried_to_another_process(field, hospital, app, tmp_path):
@@ -225,12 +229,12 @@ def test_fence_state_is_saved_on_disconnect_and_carried_to_another_process(field
     with other.app_context():
         rep = db.session.get(User, rep_id)
         geo_state.restore_rep_state(rep_id)
-        outcome = record_location(rep=rep, lat=hospital.lat, lon=hospital.lon, accuracy_m=10, ts_ms=T0 + MIN)
+        outcome = record_location(rep=rep_facts(rep), lat=hospital.lat, lon=hospital.lon, accuracy_m=10, ts_ms=T0 + MIN)
         assert outcome.popups == []
         fresh = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
     with fresh.app_context():
         rep = db.session.get(User, rep_id)
-        outcome = record_location(rep=rep, lat=hospital.lat, lon=hospital.lon, accuracy_m=10, ts_ms=T0 + MIN)
+        outcome = record_location(rep=rep_facts(rep), lat=hospital.lat, lon=hospital.lon, accuracy_m=10, ts_ms=T0 + MIN)
         assert len(outcome.popups) == 1, "without the saved state a new process would repeat the card"
     for each in (other, fresh):
         with each.app_context():

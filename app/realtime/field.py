@@ -12,13 +12,14 @@ from flask import session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from app import notifier
-from app.errors import AppError, error_body
+from app.errors import AppError, Unauthorized, error_body
 from app.extensions import db
 from app.schemas import load
 from app.schemas.field import LocationIn
 from app.services import auth as auth_service
 from app.services import geo_state
 from app.services.locations import record_location
+from app.services.scenarios import rep_facts
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +32,24 @@ class FieldNamespace(Namespace):
             user = auth_service.user_from_token(token)
         except AppError as err:
             raise ConnectionRefusedError(error_body(err.code, err.message)) from err
-        session["user_id"] = user.id
+        # Who the rep is, kept for the connection: a location fix then needs no user query.
+        session["rep"] = rep_facts(user)
         join_room(notifier.rep_room(user.id))
         geo_state.restore_rep_state(user.id)
 
     def on_disconnect(self, reason=None):
         """Save the rep's fence state, so a reconnect to any process carries on without a repeat card."""
-        if session.get("user_id") is not None:
-            geo_state.save_rep_state(session["user_id"])
+        if session.get("rep") is not None:
+            geo_state.save_rep_state(session["rep"].id)
 
     def on_location(self, data=None):
         """Rep → server: a location fix. Popups for entered fences go to the rep's room; the ack reports."""
         fix = load(LocationIn(), data)
-        rep = auth_service.user_by_id(session.get("user_id"))
+        rep = session.get("rep")
+        if rep is None:
+            raise Unauthorized("Connect again with a valid token.", code="session_unknown")
         outcome = record_location(rep=rep, lat=fix["lat"], lon=fix["lon"], accuracy_m=fix["accuracy_m"],
-                                  ts_ms=fix["ts"])
-        for popup in outcome.popups:
-            notifier.push_popup(rep.id, popup)
+                                  ts_ms=fix["ts"], deliver=lambda popup: notifier.push_popup(rep.id, popup))
         ack = {"ok": True, "popups": len(outcome.popups)}
         if outcome.dropped:
             ack["dropped"] = outcome.dropped

@@ -1,13 +1,13 @@
 """A rep's location fix → fence events → popups for the places entered."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.extensions import db
-from app.models import User
 from app.services import geo_state
-from app.services.places import get_place
 from app.services.scenarios import compose_popup
+from content_packs.engine import RepFacts
 from geo import FenceEvent, Fix
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,13 @@ class LocationOutcome:
         return next((e.reason for e in self.events if e.event == "drop"), None)
 
 
-def record_location(*, rep: User, lat: float, lon: float, accuracy_m: float | None, ts_ms: int) -> LocationOutcome:
-    """Run the fix through this process's fence tracker; compose the popups its events call for."""
+def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float | None, ts_ms: int,
+                    deliver: Callable[[dict], None] = lambda popup: None) -> LocationOutcome:
+    """Run the fix through this process's fence tracker; compose the popups its events call for.
+
+    Each popup is handed to ``deliver`` (the socket layer pushes it) as soon as it is composed, and recorded
+    in the database after: the rep waits for the card, not for the commit.
+    """
     snap = geo_state.snapshot()
     events = geo_state.tracker().update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
     outcome = LocationOutcome(events=events)
@@ -38,13 +43,12 @@ def record_location(*, rep: User, lat: float, lon: float, accuracy_m: float | No
     for event in events:
         if event.event not in _POPUP_EVENTS or event.place_id is None:
             continue
-        place = get_place(event.place_id)
         popup = compose_popup(
-            rep=rep, place=place, zone=snap.zone_for(place.lat, place.lon),
-            distance_m=event.distance_m if event.distance_m is not None else 0.0,
+            rep=rep, place_id=event.place_id, distance_m=event.distance_m if event.distance_m is not None else 0.0,
             event=_POPUP_EVENTS[event.event], only_if_rules=event.event == "dwell",
         )
         if popup is not None:
+            deliver(popup)
             outcome.popups.append(popup)
     if outcome.popups:
         db.session.commit()

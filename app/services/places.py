@@ -12,8 +12,12 @@ from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Place, PlaceCategory, Region
 from app.schemas.imports import PlaceRowIn
-from app.services.geo_state import ZoneInfo, bump_version, snapshot
+from app.services import versions
+from app.services.geo_state import GEO, ZoneInfo, bump_version, snapshot
+from content_packs.engine import PlaceFacts
 from geo import to_wgs84
+
+PLACE_CARDS = "place_cards"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,49 @@ def nearby(*, lat: float, lon: float, radius_m: float) -> list[NearbyPlace]:
     by_id = {p.id: p for p in rows}
     found = [(by_id[h.place_id], h.distance_m) for h in hits if h.place_id in by_id]
     return [NearbyPlace(place=p, distance_m=d, zone=snap.zone_for(p.lat, p.lon)) for p, d in found]
+
+
+@dataclass(frozen=True)
+class PlaceCard:
+    """What a popup needs of a place, read from the database once per process and day.
+
+    ``summary`` is the popup's ``place`` object; ``context`` the digest of the last three months; ``facts``
+    what the scenario engine sees.
+    """
+
+    summary: dict
+    radius_m: float
+    zone: ZoneInfo | None
+    context: dict
+    facts: PlaceFacts
+
+
+def place_card(place_id: int, *, today: date) -> PlaceCard:
+    """The cached card of a place (``NotFound`` if there is none). Cards follow the ``geo`` counter, which
+    every change to places or their context bumps; the day is part of the key (the notice window moves)."""
+    by_day = versions.cached(PLACE_CARDS, lambda version: {}, follows=GEO)
+    cards = by_day.get(today)
+    if cards is None:
+        by_day.clear()
+        cards = by_day[today] = {}
+    card = cards.get(place_id)
+    if card is None:
+        card = cards[place_id] = _build_card(get_place(place_id), today)
+    return card
+
+
+def _build_card(place: Place, today: date) -> PlaceCard:
+    category_name = db.session.scalar(select(PlaceCategory.name_zh).where(PlaceCategory.key == place.category))
+    facts = PlaceFacts(
+        id=place.id, name=place.name, category=place.category, category_name=category_name or place.category,
+        region_id=place.region_id, tags=frozenset(place.tags or ()), stage=place.stage, budget_cny=place.budget_cny,
+        notices=tuple((n.published_on, n.title) for n in place.notices),
+        competitors=frozenset(m.competitor for m in place.competitor_moves),
+    )
+    summary = {"id": place.id, "name": place.name, "category": place.category, "lat": place.lat, "lon": place.lon,
+               "address": place.address}
+    return PlaceCard(summary=summary, radius_m=place.radius_m, zone=zone_of(place),
+                     context=context_of(place, today=today), facts=facts)
 
 
 def get_place(place_id: int) -> Place:

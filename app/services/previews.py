@@ -6,9 +6,8 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import User
 from app.services import permissions
-from app.services.geo_state import snapshot
 from app.services.places import get_place
-from app.services.scenarios import compose_popup, local_now
+from app.services.scenarios import compose_popup, local_now, rep_facts
 
 
 def preview(*, user: User, rep_id: int, place_id: int, event: str = "enter_place",
@@ -20,7 +19,7 @@ def preview(*, user: User, rep_id: int, place_id: int, event: str = "enter_place
     if rep is None:
         raise NotFound(f"No user with id {rep_id}.", code="user_not_found")
     now = at.astimezone(local_now().tzinfo) if at else local_now()
-    zone = snapshot().zone_for(place.lat, place.lon)
-    popup = compose_popup(rep=rep, place=place, zone=zone, distance_m=None, event=event, now=now, record=False)
+    popup = compose_popup(rep=rep_facts(rep), place_id=place.id, distance_m=None, event=event, now=now,
+                          record=False)
     return {**popup, "preview": True, "rep": {"id": rep.id, "name": rep.name, "skill_level": rep.skill_level},
             "at": now.isoformat()}

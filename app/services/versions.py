@@ -33,18 +33,21 @@ def bump(name: str) -> int:
         db.session.execute(update(StateVersion).where(StateVersion.name == name)
                            .values(version=StateVersion.version + 1))
         version = current(name)
-    cache = current_app.extensions.get(_CACHES, {}).get(name)
-    if cache is not None:
-        cache.invalidate()
+    for cache in current_app.extensions.get(_CACHES, {}).values():
+        if cache.name == name:
+            cache.invalidate()
     return version
 
 
-def cached(name: str, build: "Callable[[int], T]") -> T:
-    """This app's value built by ``build(version)``, rebuilt when the ``name`` counter moves."""
+def cached(key: str, build: "Callable[[int], T]", *, follows: str | None = None) -> T:
+    """This app's value ``key``, built by ``build(version)`` and rebuilt when the counter it follows moves.
+
+    The counter is ``follows`` (default: the counter named ``key``).
+    """
     caches = current_app.extensions.setdefault(_CACHES, {})
-    if name not in caches:
-        caches[name] = VersionedCache(name, build, current_app.config["STATE_POLL_S"])
-    return caches[name].get()
+    if key not in caches:
+        caches[key] = VersionedCache(follows or key, build, current_app.config["STATE_POLL_S"])
+    return caches[key].get()
 
 
 class VersionedCache(Generic[T]):

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: dbb2bc545288
+Revision ID: 15d3fd0432bf
 Revises: 
-Create Date: 2026-11-22 06:45:24.338486
+Create Date: 2026-11-22 07:17:41.125672
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'dbb2bc545288'
+revision = '15d3fd0432bf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -242,8 +242,10 @@ def upgrade():
     sa.Column('place_id', sa.Integer(), nullable=False),
     sa.Column('pack_version_id', sa.Integer(), nullable=True),
     sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('distance_m', sa.Float(), nullable=True),
+    sa.Column('shown', sa.JSON(), nullable=False),
     sa.Column('variants', sa.JSON(), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('why', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['pack_version_id'], ['pack_versions.id'], ),
     sa.ForeignKeyConstraint(['place_id'], ['places.id'], ),
