@@ -56,9 +56,6 @@ def run() -> list[dict]:
             subprocess.run(["node", str(ROOT / "bench" / "load.mjs"), str(plan_file), str(out_file)], check=True,
                            timeout=600)
             result = json.loads(out_file.read_text(encoding="utf-8"))
-    if __name__ == "__main__":
-        slow = [(i, round(r["ms"])) for i, r in enumerate(result["popup"]) if r["ms"] > 100]
-        print("slow popups (index, ms):", slow[:40], "count", len(slow))
     plain = [r["ms"] for r in result["plain"] if r["ok"]]
     popup = [r["ms"] for r in result["popup"] if r["ok"]]
     lost = sum(not r["ok"] for r in result["popup"])
