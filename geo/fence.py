@@ -22,7 +22,11 @@ The rules, in the order a fix goes through them (see docs/geo.md for the field-s
    the app at the hospital door gets the card). Places and zones the rep was still inside are closed with
    ``exit`` events (``reason="session_gap"``, timestamped at the last fix seen there).
 
-3. **Places** — with ``k = edge_confidence × accuracy_m`` (accuracy ``None`` counts as 0):
+3. **Position** — with ``filter_accel_mps2`` > 0 (the default), the fences below are decided on a smoothed
+   position (a per-rep constant-velocity Kalman filter weighted by ``accuracy_m``) and its uncertainty in
+   place of the fix and its accuracy; the first fix of a session is taken as it is. See ``_filter``.
+
+   **Places** — with ``k = edge_confidence × accuracy_m`` (accuracy ``None`` counts as 0):
 
    * enter when ``distance + k <= radius`` (the accuracy circle is wholly inside). A fix inside the fence
      whose circle straddles the edge is *uncertain*: it is accepted (it moves the rep) but neither enters
@@ -45,13 +49,17 @@ import math
 import threading
 from dataclasses import dataclass
 
-from .distance import haversine_m
+from .distance import M_PER_DEG, haversine_m
 from .index import GeoIndex, check_point
 
 __all__ = ["DROP_REASONS", "FenceEvent", "FenceSettings", "FenceTracker", "Fix"]
 
 DROP_REASONS = ("invalid", "out_of_order", "stale", "future_timestamp", "low_accuracy", "impossible_speed")
 _STATE_VERSION = 1
+_ACC_TO_SIGMA = 1 / 1.51  # a 68 % radius (reported accuracy) → σ per axis of a circular Gaussian
+_RAD = math.pi / 180.0
+_GATE2 = 16.0  # (4 σ)²: innovations beyond this are not blended into the position filter
+_V0_VAR = 25.0  # prior velocity variance (m/s)² per axis when the filter starts: anything up to ~10 m/s
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +78,10 @@ class FenceSettings:
     """Faster than this (252 km/h) between accepted fixes is a glitch (``impossible_speed``)."""
     session_gap_s: float = 1800
     """No accepted fix for this long → next fix starts a new session (outside everything)."""
-    edge_confidence: float = 1.0
-    """Multiplier on ``accuracy_m`` for the straddle test; 0 trusts the fix point blindly."""
+    edge_confidence: float = 0.9
+    """Multiplier on ``accuracy_m`` (or, with the position filter, on the smoothed position's
+    uncertainty) for the straddle test; 0 trusts the position blindly. 0.9 balances missed and false
+    popups with the filter on (docs/geo.md); it was 1.0 before the filter."""
     stale_after_s: float = 120
     """A dropped old fix more than this behind the last accepted one is reported ``stale``."""
     max_fix_age_s: float = 120
@@ -95,12 +105,24 @@ class FenceSettings:
     card at the door). Trades recall and delay for precision; see docs/geo.md for measurements."""
     confirm_edge_m: float = 0.0
     """See ``confirm_edge``: a fixed depth in metres added to the accuracy-scaled one."""
+    filter_accel_mps2: float = 0.02
+    """Position filter (0: off, every fix decides on its own). Fences are decided on a smoothed position:
+    a small constant-velocity Kalman filter per rep that weighs each fix by its reported accuracy and
+    expects the rep's velocity to change by about this much per second (m/s², plus
+    ``filter_speed_gain`` × the current speed); the smoothed position's own uncertainty takes the place of
+    ``accuracy_m`` in the enter / exit / straddle rules. The first fix of a session, and the first after
+    a re-anchor, is taken as it is. A fix far outside the filter's expectation (more than 4 σ and more
+    than ``confirm_jump_m``) is not blended in; if the next one agrees with it, the filter restarts
+    there. Hygiene (drops, speed check) always looks at the raw fixes."""
+    filter_speed_gain: float = 0.05
+    """See ``filter_accel_mps2``: extra expected acceleration (m/s²) per m/s of the rep's speed, so a
+    driving rep's smoothed position follows turns quickly while a walking one is averaged over longer."""
 
     def __post_init__(self):
         for name in ("exit_margin_m", "cooldown_s", "dwell_s", "max_accuracy_m", "max_speed_mps",
                      "session_gap_s", "edge_confidence", "stale_after_s", "max_fix_age_s", "max_clock_skew_s",
                      "reanchor_after", "confirm_jump_m", "confirm_speed_mps", "confirm_edge",
-                     "confirm_edge_m"):
+                     "confirm_edge_m", "filter_accel_mps2", "filter_speed_gain"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and v >= 0 and math.isfinite(v)):
                 raise ValueError(f"FenceSettings.{name} must be a finite number >= 0, got {v!r}")
@@ -151,7 +173,7 @@ class FenceEvent:
 
 
 class _RepState:
-    __slots__ = ("acc", "cooldown", "jump", "lat", "lon", "pending", "places", "ts", "zones")
+    __slots__ = ("acc", "cooldown", "jump", "kf", "lat", "lon", "pending", "places", "ts", "zones")
 
     def __init__(self):
         self.ts = 0
@@ -163,6 +185,21 @@ class _RepState:
         self.zones: set[int] = set()
         self.jump: list | None = None  # [lat, lon, acc, ts, count] of rejected-but-consistent fixes
         self.pending: set = set()  # ("enter"|"exit", "place"|"zone", id) proposed by the last fix, a jump
+        self.kf: list | None = None  # [lat, lon, ve, vn, a, b, c, ts, outlier]
+
+
+def _read_filter(kf) -> list | None:
+    """The position filter from an exported state: [lat, lon, v_east, v_north, P00, P01, P11, ts, outlier]
+    with outlier None or [lat, lon, accuracy, ts]."""
+    if kf is None:
+        return None
+    vals = [float(x) for x in kf[:7]]
+    out = kf[8]
+    out = None if out is None else [float(out[0]), float(out[1]), float(out[2]), int(out[3])]
+    if len(kf) != 9 or not all(math.isfinite(x) for x in vals + (out or [])):
+        raise ValueError("bad filter state")
+    check_point(vals[0], vals[1])
+    return [*vals, int(kf[7]), out]
 
 
 class FenceTracker:
@@ -205,6 +242,7 @@ class FenceTracker:
                 "zones": sorted(st.zones),
                 "jump": list(st.jump) if st.jump is not None else None,
                 "pending": sorted([list(p) for p in st.pending]),
+                "filter": None if st.kf is None else [*st.kf[:8], None if st.kf[8] is None else list(st.kf[8])],
             }
 
     def import_state(self, rep_id: int, state: dict) -> None:
@@ -232,7 +270,8 @@ class FenceTracker:
                 st.jump = None if jump is None else [float(jump[0]), float(jump[1]), float(jump[2]),
                                                      int(jump[3]), int(jump[4])]
                 st.pending = {(str(a), str(b), int(c)) for a, b, c in state.get("pending", ())}
-            except (KeyError, TypeError, IndexError) as exc:
+                st.kf = _read_filter(state.get("filter"))  # absent in states saved before the filter
+            except (KeyError, TypeError, IndexError, ValueError) as exc:
                 raise ValueError(f"malformed fence state: {exc}") from exc
             self._states[rep_id] = st
 
@@ -269,20 +308,89 @@ class FenceTracker:
         if fresh:
             st = _RepState()
             self._states[rep_id] = st
-        else:
+        reanch = False
+        if not fresh:
             moved = haversine_m(st.lat, st.lon, lat, lon) - st.acc - acc
             dt_s = (ts - st.ts) / 1000.0
             if moved > s.max_speed_mps * dt_s:
                 if not self._reanchor(st, lat, lon, acc, ts):
                     events.append(FenceEvent(rep_id, ts, "drop", reason="impossible_speed"))
                     return events
+                reanch = True
                 # re-anchored: several fixes in a row already agree, which is the confirmation
             else:
                 jumped = 0.0 < s.confirm_jump_m < moved and moved > s.confirm_speed_mps * dt_s
         st.jump = None
         st.ts, st.lat, st.lon, st.acc = ts, lat, lon, acc
+        if s.filter_accel_mps2 > 0.0:
+            # the filter takes over the jump rule: a held-back jump does not move the smoothed position,
+            # and a fix it blends in (or restarts on) is consistent with what came before
+            lat, lon, acc = self._filter(st, lat, lon, acc, ts, fresh or reanch, jumped)
+            jumped = False
         self._evaluate(rep_id, st, lat, lon, acc, ts, index, events, jumped, fresh)
         return events
+
+    def _filter(self, st: _RepState, lat: float, lon: float, acc: float, ts: int,
+                reset: bool, jumped: bool) -> tuple[float, float, float]:
+        """Blend an accepted fix into the rep's position filter; returns the smoothed (lat, lon, accuracy).
+
+        Constant-velocity Kalman filter in local metres (east and north share one 2×2 covariance, since
+        the measurement noise is a circle): state position + velocity, process noise from
+        ``filter_accel_mps2`` + ``filter_speed_gain`` × speed, measurement noise from ``accuracy_m`` (a
+        68 % radius: σ per axis = accuracy / 1.51). A fix is held back (not blended in) when it is a
+        *jump* from the previous fix (``confirm_jump_m``) that is also more than 4 σ and
+        ``confirm_jump_m`` from the prediction. The returned position is then the prediction; if the next
+        fix is also far from the prediction and within ``max_speed_mps`` of the held-back one, the filter
+        restarts there."""
+        s = self.settings
+        r = (acc * _ACC_TO_SIGMA) ** 2
+        kf = st.kf
+        cl = math.cos(lat * _RAD)
+        if reset or kf is None or cl < 1e-6:
+            st.kf = [lat, lon, 0.0, 0.0, r, 0.0, _V0_VAR, ts, None]
+            return lat, lon, acc
+        flat, flon, ve, vn, a, b, c, t0, out = kf
+        dt = (ts - t0) / 1000.0
+        g = s.filter_accel_mps2 + s.filter_speed_gain * math.sqrt(ve * ve + vn * vn)
+        q = g * g
+        # predict
+        flat += vn * dt / M_PER_DEG
+        flon += ve * dt / (M_PER_DEG * cl)
+        a += dt * (2.0 * b + dt * c) + q * dt * dt * dt / 3.0
+        b += dt * c + q * dt * dt / 2.0
+        c += q * dt
+        # innovation in local metres
+        dy = (lat - flat) * M_PER_DEG
+        dx = ((lon - flon + 180.0) % 360.0 - 180.0) * M_PER_DEG * cl
+        e2 = dx * dx + dy * dy
+        v = a + r
+        if e2 > _GATE2 * v and e2 > s.confirm_jump_m * s.confirm_jump_m:
+            if out is not None and (haversine_m(out[0], out[1], lat, lon) - out[2] - acc
+                                    <= s.max_speed_mps * (ts - out[3]) / 1000.0):
+                # two fixes in a row, both far from what the filter expected and possible to travel
+                # between (the speed check): the rep really moved, so the filter restarts there
+                st.kf = [lat, lon, 0.0, 0.0, r, 0.0, _V0_VAR, ts, None]
+                return lat, lon, acc
+        else:
+            jumped = False
+        if jumped:  # a jump from the last fix that the filter did not expect either: hold it back
+            st.kf = [flat, flon, ve, vn, a, b, c, ts, [lat, lon, acc, ts]]
+            return flat, flon, math.sqrt(a) / _ACC_TO_SIGMA
+        k0 = a / v if v > 0.0 else 1.0
+        k1 = b / v if v > 0.0 else 0.0
+        flat += k0 * dy / M_PER_DEG
+        flon += k0 * dx / (M_PER_DEG * cl)
+        flon = (flon + 180.0) % 360.0 - 180.0
+        flat = min(90.0, max(-90.0, flat))
+        vn += k1 * dy
+        ve += k1 * dx
+        c -= k1 * b
+        a *= 1.0 - k0
+        b *= 1.0 - k0
+        if a < 0.0:
+            a = 0.0
+        st.kf = [flat, flon, ve, vn, a, b, c, ts, None]
+        return flat, flon, math.sqrt(a) / _ACC_TO_SIGMA
 
     def _reanchor(self, st: _RepState, lat: float, lon: float, acc: float, ts: int) -> bool:
         """Track consecutive too-fast fixes; True when enough of them agree to trust the new position."""

@@ -196,7 +196,8 @@ def test_state_survives_a_reconnect_via_json(tracker, index):
     other = FenceTracker()
     other.import_state(REP, json.loads(blob))
     assert other.update(REP, fix(120, T0 + MIN), index) == []
-    assert other.export_state(REP) == tracker.export_state(REP) | {"last": other.export_state(REP)["last"]}
+    moved = {k: other.export_state(REP)[k] for k in ("last", "filter")}  # the new fix moves these only
+    assert other.export_state(REP) == tracker.export_state(REP) | moved
     other.import_state(REP, {"version": 1, "last": None})
     assert kinds(other.update(REP, fix(120, T0 + 2 * MIN), index)) == [("enter", 1, None, None)]
     with pytest.raises(ValueError):
@@ -325,3 +326,66 @@ def test_barely_inside_enter_waits_for_the_next_fix_when_enabled(index):
     tr.update(REP, fix(900, T0, acc=40), index)
     assert kinds(tr.update(REP, fix(400, T0 + MIN, acc=40), index)) == [("enter", 1, None, None)]
     assert FenceTracker().settings.confirm_edge == 0.0  # off by default
+
+
+def _jittery_walk(n=40):
+    """A rep walking past place 1 just outside its fence (closest 520 m), fixes jittering up to 70 m."""
+    jitter = [35, -30, 10, -70, 25, -5, 40, -70, 15, -20]
+    out = []
+    for i in range(n):
+        along = -260 + 13 * i  # 1.3 m/s, a fix every 10 s
+        lat, lon = offset(*at(520, 90), along, 0)
+        lat, lon = offset(lat, lon, jitter[i % 10], 90)
+        out.append(Fix(lat, lon, 45.0, T0 + i * 10_000))
+    return out
+
+
+def test_filter_state_round_trips_and_old_states_still_load(index):
+    """Does the position filter survive a reconnect exactly (same events afterwards), and do states saved
+    before the filter existed still load?"""
+    a, b = FenceTracker(), FenceTracker()
+    fixes = _jittery_walk()
+    for f in fixes[:20]:
+        a.update(REP, f, index)
+    state = json.loads(json.dumps(a.export_state(REP)))
+    assert state["filter"] is not None and len(state["filter"]) == 9
+    b.import_state(REP, state)
+    assert b.export_state(REP) == a.export_state(REP)
+    for f in fixes[20:]:
+        assert b.update(REP, f, index) == a.update(REP, f, index)
+    old = {k: v for k, v in a.export_state(REP).items() if k != "filter"}
+    c = FenceTracker()
+    c.import_state(REP, old)
+    assert c.export_state(REP)["filter"] is None
+    ev = c.update(REP, fix(100, fixes[-1].ts_ms + MIN), index)  # the filter restarts on this fix
+    assert kinds(ev) == [("enter", 1, None, None)] and c.export_state(REP)["filter"] is not None
+    with pytest.raises(ValueError):
+        c.import_state(REP, state | {"filter": [1, 2, 3]})
+    with pytest.raises(ValueError):
+        c.import_state(REP, state | {"filter": [*state["filter"][:8], [1.0, 2.0]]})
+
+
+def test_filter_calms_a_walk_past_the_edge(index):
+    """A rep walking past 20 m outside the fence with up to 70 m of jitter: with fix-by-fix decisions a jittered
+    fix pops the card; the position filter (default) averages the fixes and stays silent."""
+    raw, smooth = FenceTracker(FenceSettings(filter_accel_mps2=0)), FenceTracker()
+    raw_events = [e for f in _jittery_walk() for e in raw.update(REP, f, index)]
+    smooth_events = [e for f in _jittery_walk() for e in smooth.update(REP, f, index)]
+    assert ("enter", 1, None, None) in kinds(raw_events)
+    assert smooth_events == []
+
+
+def test_filter_follows_exact_fixes_and_a_real_walk_in(index):
+    """Fixes reporting accuracy 0 are followed exactly; a rep walking into the fence gets the card while
+    walking in, a few fixes after the edge."""
+    tr = FenceTracker()
+    tr.update(REP, fix(700, T0, acc=0), index)
+    tr.update(REP, fix(690, T0 + 10_000, acc=0), index)
+    assert tr.export_state(REP)["filter"][:2] == pytest.approx(list(at(690)), abs=1e-9)
+    tr = FenceTracker()
+    events = []
+    for i in range(60):
+        d = 700 - 13 * i  # walking in at 1.3 m/s, a fix every 10 s, accuracy 45 m
+        events += [(i, e) for e in tr.update(REP, fix(d, T0 + i * 10_000, acc=45, bearing=90 + (i % 3 - 1)), index)]
+    enters = [(i, e) for i, e in events if e.event == "enter"]
+    assert len(enters) == 1 and 700 - 13 * enters[0][0] < 500 and 700 - 13 * enters[0][0] > 400
