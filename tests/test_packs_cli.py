@@ -190,8 +190,10 @@ def test_the_scheduler_process_pushes_through_the_message_queue(server):  # noqa
                             json={"body": {**body, "name": "改名"}})
     assert created.status_code == 201, created.text
     requests.post(f"{base}/packs/{PACK}/versions/2/submit", headers=manager, timeout=5).raise_for_status()
+    # Whole seconds on the wire: aim 3 s ahead so a slow machine never sends a time already past.
+    publish_at = utcnow() + timedelta(seconds=3)
     requests.post(f"{base}/packs/{PACK}/versions/2/schedule", headers=manager, timeout=5,
-                  json={"publish_at": iso(utcnow() + timedelta(seconds=1))}).raise_for_status()
+                  json={"publish_at": iso(publish_at)}).raise_for_status()
 
     received = {"rep": [], "guide": []}
     clients = []
@@ -202,7 +204,7 @@ def test_the_scheduler_process_pushes_through_the_message_queue(server):  # noqa
                        auth={"token": token(f"{name}@demo.battlemap")}, wait_timeout=10)
         clients.append(client)
     try:
-        time.sleep(1.2)  # let publish_at pass
+        time.sleep(max(0.0, (publish_at - utcnow()).total_seconds()) + 0.2)  # let publish_at pass
         result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run", "--once"],
                                 cwd=ROOT, env=server["env"], capture_output=True, text=True, timeout=60)
         assert "packs.publish_due: 1 changes" in result.stdout, result.stdout + result.stderr
