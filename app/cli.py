@@ -182,11 +182,42 @@ def places_import(csv_file, crs, region):
     click.echo(f"{counts['created']} places created, {counts['updated']} updated (coordinates from {crs}).")
 
 
+zones_cli = AppGroup("zones", help="Zones (polygons with a zone type).")
+
+
+@zones_cli.command("import")
+@click.argument("geojson_file", type=click.File(encoding="utf-8-sig"))
+@click.option("--region", required=True, help="Region key the zones belong to, e.g. shanghai.")
+@click.option("--crs", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
+              help="Coordinate system of the file: gcj02 for Amap/Tencent, bd09 for Baidu, wgs84 for GPS.")
+def zones_import(geojson_file, region, crs):
+    """Create or update zones from a GeoJSON FeatureCollection of Polygons (properties: key, name, zone_type)."""
+    import json
+
+    from app.errors import AppError
+    from app.services.zones import import_zones
+
+    try:
+        document = json.load(geojson_file)
+    except json.JSONDecodeError as err:
+        raise click.ClickException(f"Not JSON: {err}") from err
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise click.ClickException("Expected a GeoJSON FeatureCollection.")
+    try:
+        counts = import_zones(features, region=region, crs=crs)
+    except AppError as err:
+        details = "\n".join(f"  {where}: {problems}" for where, problems in err.fields.items())
+        raise click.ClickException(f"{err.message}\n{details}") from err
+    click.echo(f"{counts['created']} zones created, {counts['updated']} updated (coordinates from {crs}).")
+
+
 def init_app(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(packs_cli)
     app.cli.add_command(geo_cli)
     app.cli.add_command(places_cli)
+    app.cli.add_command(zones_cli)
     app.cli.add_command(scheduler_cli)
 
     @app.shell_context_processor

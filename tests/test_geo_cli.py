@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.models import Place
+from app.models import Place, Zone
 from app.services.geo_state import snapshot
 from geo import haversine_m, wgs84_to_bd09, wgs84_to_gcj02
 from tests.conftest import make_config, place_by_category
@@ -113,3 +113,53 @@ def test_another_process_sees_imported_places_without_a_restart(demo_template, t
     for app in (first, second):
         with app.app_context():
             db.engine.dispose()
+
+
+def square(lat, lon, half_deg=0.005):
+    ring = [[lon - half_deg, lat - half_deg], [lon + half_deg, lat - half_deg], [lon + half_deg, lat + half_deg],
+            [lon - half_deg, lat + half_deg], [lon - half_deg, lat - half_deg]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def feature(key, geometry, zone_type="community_retail", name="松江新城社区商圈"):
+    return {"type": "Feature", "id": key, "geometry": geometry,
+            "properties": {"key": key, "name": name, "zone_type": zone_type, "color": "#f00"}}
+
+
+def test_zones_import_converts_gcj02_and_swaps_the_index(runner, app, tmp_path):
+    """A zone drawn on an Amap (GCJ-02) map lands at its true place, and the index finds it at once."""
+    centre = (31.03, 121.22)  # 松江, outside every demo zone
+    gcj_centre = wgs84_to_gcj02(*centre)
+    doc = {"type": "FeatureCollection", "features": [feature("songjiang-retail", square(*gcj_centre))]}
+    path = tmp_path / "zones.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with app.app_context():
+        assert snapshot().zone_for(*centre) is None
+    result = runner.invoke(args=["zones", "import", str(path), "--region", "shanghai", "--crs", "gcj02"])
+    assert result.exit_code == 0, result.output
+    assert "1 zones created" in result.output
+    with app.app_context():
+        zone = snapshot().zone_for(*centre)
+        assert zone is not None and zone.type == "community_retail" and zone.name == "松江新城社区商圈"
+    again = runner.invoke(args=["zones", "import", str(path), "--region", "shanghai", "--crs", "gcj02"])
+    assert "0 zones created, 1 updated" in again.output
+
+
+def test_zones_import_rejects_bad_features_whole(runner, app, tmp_path):
+    bowtie = {"type": "Polygon", "coordinates": [[[121.2, 31.0], [121.3, 31.1], [121.3, 31.0], [121.2, 31.1],
+                                                  [121.2, 31.0]]]}
+    doc = {"type": "FeatureCollection", "features": [
+        feature("fine-zone", square(31.05, 121.25)),
+        feature("bad-type", square(31.06, 121.26), zone_type="moon_base"),
+        feature("bowtie", bowtie),
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.2, 31.0]}, "properties": {}},
+    ]}
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(args=["zones", "import", str(path), "--region", "shanghai"])
+    assert result.exit_code != 0
+    for where in ("features[1]", "features[2]", "features[3]"):
+        assert where in result.output
+    assert "features[0]" not in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Zone).where(Zone.key == "fine-zone")) is None
