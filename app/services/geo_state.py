@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Place, RepFenceState, Zone, ZoneType
 from app.services import versions
+from content_packs.engine import ZoneFacts
 from geo import FenceSettings, FenceTracker, GeoIndex, PlaceSpec, ZoneSpec
 
 GEO = "geo"
@@ -21,19 +22,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ZoneInfo:
-    id: int
-    type: str
-    name: str
-    type_name: str
-
-
-@dataclass(frozen=True)
 class Snapshot:
     index: GeoIndex
-    zones: dict[int, ZoneInfo] = field(default_factory=dict)
+    zones: dict[int, ZoneFacts] = field(default_factory=dict)
 
-    def zone_for(self, lat: float, lon: float) -> ZoneInfo | None:
+    def zone_for(self, lat: float, lon: float) -> ZoneFacts | None:
         hit = self.index.zone_at(lat, lon)
         return self.zones.get(hit.zone_id) if hit else None
 
@@ -47,7 +40,7 @@ def _build(version: int) -> Snapshot:
         select(Zone.id, Zone.name, Zone.shell, Zone.holes, ZoneType.key, ZoneType.name_zh).join(ZoneType)
     ).all()
     zones = [ZoneSpec(id=r.id, zone_type=r.key, shell=r.shell, holes=r.holes or ()) for r in rows]
-    info = {r.id: ZoneInfo(id=r.id, type=r.key, name=r.name, type_name=r.name_zh) for r in rows}
+    info = {r.id: ZoneFacts(id=r.id, type=r.key, name=r.name, type_name=r.name_zh) for r in rows}
     return Snapshot(index=GeoIndex.build(places, zones, version=version), zones=info)
 
 

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.models import Place, PlaceCategory, Region
 from app.schemas.imports import PlaceRowIn
 from app.services import versions
-from app.services.geo_state import GEO, ZoneInfo, bump_version, snapshot
-from content_packs.engine import PlaceFacts
+from app.services.geo_state import GEO, bump_version, snapshot
+from content_packs.engine import PlaceFacts, ZoneFacts
 from geo import to_wgs84
 
 PLACE_CARDS = "place_cards"
@@ -24,7 +24,7 @@ PLACE_CARDS = "place_cards"
 class NearbyPlace:
     place: Place
     distance_m: float
-    zone: ZoneInfo | None
+    zone: ZoneFacts | None
 
 
 def nearby(*, lat: float, lon: float, radius_m: float) -> list[NearbyPlace]:
@@ -49,7 +49,7 @@ class PlaceCard:
 
     summary: dict
     radius_m: float
-    zone: ZoneInfo | None
+    zone: ZoneFacts | None
     context: dict
     facts: PlaceFacts
 
@@ -94,7 +94,7 @@ def get_place(place_id: int) -> Place:
     return place
 
 
-def zone_of(place: Place) -> ZoneInfo | None:
+def zone_of(place: Place) -> ZoneFacts | None:
     return snapshot().zone_for(place.lat, place.lon)
 
 

@@ -23,7 +23,6 @@ from content_packs.engine import (
     RuleData,
     ScenarioEngine,
     Situation,
-    ZoneFacts,
 )
 
 
@@ -78,10 +77,7 @@ def compose_popup(*, rep: RepFacts, place_id: int, distance_m: float | None, eve
     now = now or local_now()
     card = place_card(place_id, today=now.date())
     zone = card.zone
-    situation = Situation(
-        event=event, rep=rep, now=now, place=card.facts,
-        zone=ZoneFacts(id=zone.id, type=zone.type, name=zone.name, type_name=zone.type_name) if zone else None,
-    )
+    situation = Situation(event=event, rep=rep, now=now, place=card.facts, zone=zone)
     recommendation = engine().recommend(situation)
     if only_if_rules and not (recommendation.rule_ids and any(recommendation.components.values())):
         return None
