@@ -14,12 +14,16 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-pwa/public/vendor/.built: pwa/package.json pwa/package-lock.json pwa/build.mjs
+PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.js locales/zh.json locales/en.json
+
+pwa/node_modules/.installed: pwa/package.json pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund --loglevel=error
-	node pwa/build.mjs
 	touch $@
 
-pwa: pwa/public/vendor/.built
+pwa/dist/index.html: pwa/node_modules/.installed $(PWA_SOURCES)
+	cd pwa && npm run --silent build
+
+pwa: pwa/dist/index.html
 
 setup: $(BIN)/.installed pwa
 
@@ -41,10 +45,11 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup lint browser
+	cd pwa && npm test --silent
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/public/vendor instance .pytest_cache
+	rm -rf $(VENV) pwa/node_modules pwa/dist instance .pytest_cache

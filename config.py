@@ -46,7 +46,7 @@ class Config:
     LOGIN_RATE_LIMIT = (10, 60)  # attempts per window seconds, per email + address
     DEFAULT_LOCALE = "zh"
     TIMEZONE = "Asia/Shanghai"  # trigger rules' time-of-day conditions are local time
-    PWA_DIR = BASE_DIR / "pwa" / "public"
+    PWA_DIR = BASE_DIR / "pwa" / "dist"  # built by `npm run build` (make does it)
     MIGRATIONS_DIR = BASE_DIR / "migrations"
     CONTENT_PACKS_DIR = BASE_DIR / "content_packs"
 

@@ -18,7 +18,7 @@ class DatabaseId(IntegerConverter):
 
 def create_app(config_class: type[Config] = Config) -> Flask:
     """Build the app: extensions, blueprints, sockets, error handlers, commands. No side effects."""
-    app = Flask(__name__, static_folder=str(config_class.PWA_DIR), static_url_path="/static")
+    app = Flask(__name__, static_folder=None)
     app.config.from_object(config_class)
     app.url_map.converters["int"] = DatabaseId
     app.json.ensure_ascii = False

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -273,3 +273,40 @@ class StateVersion(db.Model):
     __tablename__ = "state_versions"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+
+
+class Event(db.Model):
+    """One thing a user did in the field, sent from the PWA's outbox with a client-made id.
+
+    The primary key *is* the client id, so the database itself stores each id once: the events service
+    inserts with ``ON CONFLICT DO NOTHING`` and a replayed outbox never doubles a row.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        # "has this rep had this card offline lately?" — one lookup per fence entry (app.services.events)
+        Index("ix_events_user_place_type_at", "user_id", "place_id", "type", "at"),
+        # "my events, newest first"
+        Index("ix_events_user_received", "user_id", "received_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, doc="the client's UUID")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(doc="when it happened on the phone (UTC)")
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    popup_id: Mapped[str | None] = mapped_column(String(36))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, doc="when the server stored it (UTC)")
+
+
+class BundleManifest(db.Model):
+    """For one bundle version handed to a rep: item key → short content hash, per section.
+
+    ``GET /sync/bundle?since=<version>`` compares it with the current items to send only what changed.
+    """
+
+    __tablename__ = "bundle_manifests"
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    hashes: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

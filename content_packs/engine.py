@@ -6,6 +6,11 @@ the time. Trigger rules are compiled once into small predicate chains and bucket
 type), so composing a popup only looks at the rules that could apply. When no rule matches, a default
 selection (the pack for the zone type and category, filtered by skill level) applies. Every choice adds a
 ``why`` entry, so a popup explains itself and a manager's preview gives the same reasons.
+
+The engine writes no sentences: a ``why`` entry is ``{"rule": <code>, "facts": {...}}`` (trigger rules add
+``rule_id``), with codes for coded things (stage, skill level, role, category, zone type, weekday) and the
+data itself for user content (place, zone, pack and rule names, notice titles). The edges render it in the
+reader's language from ``locales/<lang>.json`` (``app.i18n``; the rules are in docs/i18n.md).
 """
 
 from __future__ import annotations
@@ -21,15 +26,12 @@ from .select import matching_components
 
 EVENTS = ("enter_place", "enter_zone", "dwell", "budget_entered", "stage_changed", "visit_planned")
 SHOWABLE_KINDS = ("talk_tracks", "counters", "compliance_notes", "local_cases", "personas", "solution_hints")
-SKILL_NAMES = {"junior": "新人", "intermediate": "熟手", "senior": "资深"}
-STAGE_NAMES = {
-    "prospecting": "初步接触",
-    "discovery": "需求挖掘",
-    "proposal": "方案提报",
-    "negotiation": "商务谈判",
-    "closing": "签约成交",
-    "after_sales": "售后维护",
-}
+# Every ``why`` code the engine emits, and every condition code inside a ``trigger_rule`` entry's
+# ``facts.conditions``: each has a message in both catalogues (``why.<code>``, ``cond.<code>``).
+WHY_CODES = ("zone_type", "place_category", "trigger_rule", "no_pack", "skill_level", "sales_stage",
+             "competitor_activity", "recent_procurement")
+CONDITION_CODES = ("zone_type", "category", "place_tags", "stage", "competitors", "notice_within_days", "budget",
+                   "role", "skill_level", "rep_tags", "weekday", "time_window")
 DEFAULT_LIMITS = {"talk_tracks": 4, "counters": 3, "compliance_notes": 3, "local_cases": 2, "personas": 2,
                   "solution_hints": 3}
 RECENT_NOTICE_DAYS = 30
@@ -40,7 +42,7 @@ class PlaceFacts:
     id: int
     name: str
     category: str
-    category_name: str
+    category_name: str = ""  # display name, for callers; ``why`` carries the key, rendered at the edge
     region_id: int | None = None
     tags: frozenset[str] = frozenset()
     stage: str | None = None
@@ -56,6 +58,7 @@ class RepFacts:
     skill_level: str | None = None
     tags: frozenset[str] = frozenset()
     region_id: int | None = None
+    locale: str = "zh"  # the language the rep reads; the engine ignores it, the edges render ``why`` in it
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class ZoneFacts:
     id: int
     type: str
     name: str
-    type_name: str
+    type_name: str = ""  # display name, for callers; ``why`` carries the type key
 
 
 @dataclass(frozen=True)
@@ -108,76 +111,78 @@ class Recommendation:
     rule_ids: list[int] = field(default_factory=list)
 
 
-# A check returns the fact that matched (for ``why``) or None when the condition fails.
-Check = Callable[[Situation], str | None]
+# A check returns the facts that matched — ``{"code": <condition code>, ...}``, for ``why`` — or None when
+# the condition fails. Facts are JSON-safe: strings, ints and lists of strings.
+Check = Callable[[Situation], dict | None]
 
 
-def _in(values: Iterable[str], get: Callable[[Situation], str | None], label: Callable[[Situation, str], str]):
+def _in(code: str, values: Iterable[str], get: Callable[[Situation], str | None]) -> Check:
     allowed = frozenset(values)
 
-    def check(s: Situation) -> str | None:
+    def check(s: Situation) -> dict | None:
         value = get(s)
-        return label(s, value) if value in allowed else None
+        return {"code": code, code: value} if value in allowed else None
 
     return check
 
 
-def _any_of(values: Iterable[str], get: Callable[[Situation], frozenset[str]], label: str):
+def _any_of(code: str, key: str, values: Iterable[str], get: Callable[[Situation], frozenset[str]]) -> Check:
     wanted = frozenset(values)
 
-    def check(s: Situation) -> str | None:
+    def check(s: Situation) -> dict | None:
         hit = get(s) & wanted
-        return f"{label}{'、'.join(sorted(hit))}" if hit else None
+        return {"code": code, key: sorted(hit)} if hit else None
 
     return check
 
 
-def _all_of(values: Iterable[str], get: Callable[[Situation], frozenset[str]], label: str):
+def _all_of(code: str, key: str, values: Iterable[str], get: Callable[[Situation], frozenset[str]]) -> Check:
     wanted = frozenset(values)
+    listed = sorted(wanted)
 
-    def check(s: Situation) -> str | None:
-        return f"{label}{'、'.join(sorted(wanted))}" if wanted <= get(s) else None
+    def check(s: Situation) -> dict | None:
+        return {"code": code, key: list(listed)} if wanted <= get(s) else None
 
     return check
 
 
-def _place(s: Situation):
-    return s.place
+def _place_tags(s: Situation) -> frozenset[str]:
+    return s.place.tags if s.place else frozenset()
 
 
 def _compile_place(cond: dict) -> list[Check]:
     checks: list[Check] = []
     if cond.get("categories"):
-        checks.append(_in(cond["categories"], lambda s: s.place and s.place.category,
-                          lambda s, v: f"客户类型为{s.place.category_name}"))
+        checks.append(_in("category", cond["categories"], lambda s: s.place and s.place.category))
     if cond.get("tags_any"):
-        checks.append(_any_of(cond["tags_any"], lambda s: s.place.tags if s.place else frozenset(), "客户标签含"))
+        checks.append(_any_of("place_tags", "tags", cond["tags_any"], _place_tags))
     if cond.get("tags_all"):
-        checks.append(_all_of(cond["tags_all"], lambda s: s.place.tags if s.place else frozenset(), "客户标签含"))
+        checks.append(_all_of("place_tags", "tags", cond["tags_all"], _place_tags))
     if cond.get("stages"):
-        checks.append(_in(cond["stages"], lambda s: s.place and s.place.stage,
-                          lambda s, v: f"客户阶段为{STAGE_NAMES.get(v, v)}"))
+        checks.append(_in("stage", cond["stages"], lambda s: s.place and s.place.stage))
     if cond.get("competitors_any"):
-        checks.append(_any_of(cond["competitors_any"], lambda s: s.place.competitors if s.place else frozenset(),
-                              "近期有竞品动作："))
+        checks.append(_any_of("competitors", "competitors", cond["competitors_any"],
+                              lambda s: s.place.competitors if s.place else frozenset()))
     if cond.get("notice_within_days") is not None:
         days = int(cond["notice_within_days"])
 
-        def recent_notice(s: Situation) -> str | None:
+        def recent_notice(s: Situation) -> dict | None:
             if not s.place:
                 return None
             since = s.now.date() - timedelta(days=days)
             recent = [title for published, title in s.place.notices if published >= since]
-            return f"近{days}天有{len(recent)}条采购公告（最新：{recent[0]}）" if recent else None
+            if not recent:
+                return None
+            return {"code": "notice_within_days", "days": days, "count": len(recent), "latest": recent[0]}
 
         checks.append(recent_notice)
     low, high = cond.get("budget_min"), cond.get("budget_max")
     if low is not None or high is not None:
-        def budget(s: Situation) -> str | None:
+        def budget(s: Situation) -> dict | None:
             value = s.place.budget_cny if s.place else None
             if value is None or (low is not None and value < low) or (high is not None and value > high):
                 return None
-            return f"客户预算¥{value:,}"
+            return {"code": "budget", "budget_cny": int(value)}
 
         checks.append(budget)
     return checks
@@ -186,14 +191,13 @@ def _compile_place(cond: dict) -> list[Check]:
 def _compile_rep(cond: dict) -> list[Check]:
     checks: list[Check] = []
     if cond.get("roles"):
-        checks.append(_in(cond["roles"], lambda s: s.rep.role, lambda s, v: f"角色为{v}"))
+        checks.append(_in("role", cond["roles"], lambda s: s.rep.role))
     if cond.get("skill_levels"):
-        checks.append(_in(cond["skill_levels"], lambda s: s.rep.skill_level,
-                          lambda s, v: f"销售级别为{SKILL_NAMES.get(v, v)}"))
+        checks.append(_in("skill_level", cond["skill_levels"], lambda s: s.rep.skill_level))
     if cond.get("tags_any"):
-        checks.append(_any_of(cond["tags_any"], lambda s: s.rep.tags, "销售标签含"))
+        checks.append(_any_of("rep_tags", "tags", cond["tags_any"], lambda s: s.rep.tags))
     if cond.get("tags_all"):
-        checks.append(_all_of(cond["tags_all"], lambda s: s.rep.tags, "销售标签含"))
+        checks.append(_all_of("rep_tags", "tags", cond["tags_all"], lambda s: s.rep.tags))
     return checks
 
 
@@ -201,16 +205,21 @@ def _compile_time(cond: dict) -> list[Check]:
     checks: list[Check] = []
     if cond.get("weekdays"):
         days = frozenset(int(d) for d in cond["weekdays"])
-        names = "一二三四五六日"
-        checks.append(lambda s: f"星期{names[s.now.isoweekday() - 1]}" if s.now.isoweekday() in days else None)
+
+        def weekday(s: Situation) -> dict | None:
+            today = s.now.isoweekday()  # 1 = Monday … 7 = Sunday
+            return {"code": "weekday", "weekday": today} if today in days else None
+
+        checks.append(weekday)
     if cond.get("from") or cond.get("to"):
         start = time.fromisoformat(cond.get("from") or "00:00")
         end = time.fromisoformat(cond.get("to") or "23:59")
+        bounds = {"from": f"{start:%H:%M}", "to": f"{end:%H:%M}"}
 
-        def window(s: Situation) -> str | None:
+        def window(s: Situation) -> dict | None:
             now = s.now.time().replace(tzinfo=None)
             inside = start <= now <= end if start <= end else (now >= start or now <= end)
-            return f"时间{now:%H:%M}在{start:%H:%M}–{end:%H:%M}" if inside else None
+            return {"code": "time_window", "time": f"{now:%H:%M}", **bounds} if inside else None
 
         checks.append(window)
     return checks
@@ -221,7 +230,8 @@ class CompiledRule:
     data: RuleData
     checks: tuple[Check, ...]
 
-    def match(self, s: Situation) -> list[str] | None:
+    def match(self, s: Situation) -> list[dict] | None:
+        """The facts of every condition, in check order, when all hold; None as soon as one fails."""
         facts = []
         for check in self.checks:
             fact = check(s)
@@ -231,14 +241,12 @@ class CompiledRule:
         return facts
 
 
-def compile_rule(rule: RuleData, zone_type_names: dict[str, str] | None = None) -> CompiledRule:
+def compile_rule(rule: RuleData) -> CompiledRule:
     """Turn a rule's conditions into a chain of checks (zone type first: it is the most selective)."""
     cond = rule.conditions or {}
     checks: list[Check] = []
     if cond.get("zone_types"):
-        names = zone_type_names or {}
-        checks.append(_in(cond["zone_types"], lambda s: s.zone and s.zone.type,
-                          lambda s, v: f"区域类型为{s.zone.type_name or names.get(v, v)}"))
+        checks.append(_in("zone_type", cond["zone_types"], lambda s: s.zone and s.zone.type))
     checks += _compile_place(cond.get("place") or {})
     checks += _compile_rep(cond.get("rep") or {})
     checks += _compile_time(cond.get("time") or {})
@@ -288,11 +296,10 @@ class ScenarioEngine:
     for a (zone type, category, role, skill level) are computed once and cached.
     """
 
-    def __init__(self, packs: Sequence[PackData], rules: Sequence[RuleData],
-                 zone_type_names: dict[str, str] | None = None):
+    def __init__(self, packs: Sequence[PackData], rules: Sequence[RuleData]):
         self.packs = tuple(packs)
         self._packs_by_key = {p.key: p for p in self.packs}
-        compiled = sorted((compile_rule(r, zone_type_names) for r in rules),
+        compiled = sorted((compile_rule(r) for r in rules),
                           key=lambda c: (c.data.priority, c.data.id))
         self.rule_count = len(compiled)
         self._buckets = self._bucket(compiled)
@@ -367,15 +374,20 @@ class ScenarioEngine:
         pack = self.choose_pack(s)
         why: list[dict] = []
         if pack is not None and s.zone is not None and s.zone.type in pack.body.get("zone_types", ()):
-            why.append({"rule": "zone_type", "detail": f"所在区域「{s.zone.name}」属于{s.zone.type_name}，"
-                                                       f"匹配作战包「{pack.name}」v{pack.version}"})
+            why.append({"rule": "zone_type", "facts": {"zone": s.zone.name, "zone_type": s.zone.type,
+                                                       "pack": pack.name, "version": pack.version}})
         if pack is not None and s.place and s.place.category in (pack.body.get("categories") or []):
-            why.append({"rule": "place_category", "detail": f"客户类型为{s.place.category_name}"})
+            why.append({"rule": "place_category", "facts": {"category": s.place.category}})
 
         components, rule_ids = self._from_rules(s, pack, why)
         if not rule_ids:
             if pack is None:
-                why.append({"rule": "no_pack", "detail": "该区域类型与客户类型暂无已发布的作战包，仅展示客户情报"})
+                facts = {}
+                if s.zone is not None:
+                    facts["zone_type"] = s.zone.type
+                if s.place is not None:
+                    facts["category"] = s.place.category
+                why.append({"rule": "no_pack", "facts": facts})
                 components = {kind: [] for kind in SHOWABLE_KINDS}
             else:
                 components = self._default(s, pack, why)
@@ -397,7 +409,7 @@ class ScenarioEngine:
             recent = [t for d, t in s.place.notices if d >= s.now.date() - timedelta(days=RECENT_NOTICE_DAYS)]
             if recent:
                 why.append({"rule": "recent_procurement",
-                            "detail": f"近{RECENT_NOTICE_DAYS}天有{len(recent)}条采购公告，最新：{recent[0]}"})
+                            "facts": {"days": RECENT_NOTICE_DAYS, "count": len(recent), "latest": recent[0]}})
         return Recommendation(pack=pack, components=components, why=why, variants=variants, rule_ids=rule_ids)
 
     def _component(self, pack_key: str, kind: str, component_id: str) -> dict | None:
@@ -413,8 +425,8 @@ class ScenarioEngine:
         category = s.place.category if s.place else None
         default_key = default_pack.key if default_pack else None
         for rule in self.candidate_rules(s):
-            facts = rule.match(s)
-            if facts is None:
+            conditions = rule.match(s)
+            if conditions is None:
                 continue
             rule_ids.append(rule.data.id)
             shown = 0
@@ -424,8 +436,8 @@ class ScenarioEngine:
                 seen.add(component["id"])
                 components[kind].append({**_render(kind, component), "_pack": pack_key})
                 shown += 1
-            detail = f"规则「{rule.data.name}」命中：{'；'.join(facts) if facts else '无附加条件'}，展示{shown}项内容"
-            why.append({"rule": "trigger_rule", "rule_id": rule.data.id, "detail": detail})
+            why.append({"rule": "trigger_rule", "rule_id": rule.data.id,
+                        "facts": {"name": rule.data.name, "shown": shown, "conditions": conditions}})
         return components, rule_ids
 
     def _shown_by_rule_uncached(self, rule: CompiledRule, default_key: str | None, category: str | None,
@@ -457,16 +469,13 @@ class ScenarioEngine:
         tracks = selection["talk_tracks"]
         if s.rep.skill_level:
             specific = sum(1 for t in tracks if t.get("skill_levels"))
-            why.append({"rule": "skill_level",
-                        "detail": f"你的级别为{SKILL_NAMES.get(s.rep.skill_level, s.rep.skill_level)}，"
-                                  f"展示{len(tracks)}条话术（其中{specific}条为该级别专属）"})
+            why.append({"rule": "skill_level", "facts": {"skill_level": s.rep.skill_level, "shown": len(tracks),
+                                                         "specific": specific}})
         if place and place.stage:
-            why.append({"rule": "sales_stage",
-                        "detail": f"客户当前阶段：{STAGE_NAMES.get(place.stage, place.stage)}，相近阶段话术优先"})
+            why.append({"rule": "sales_stage", "facts": {"stage": place.stage}})
         active = [c["competitor"] for c in selection["counters"] if place and c["competitor"] in place.competitors]
         if active:
-            why.append({"rule": "competitor_activity",
-                        "detail": f"该客户近期有{'、'.join(dict.fromkeys(active))}的动作，优先展示对应竞品应对锦囊"})
+            why.append({"rule": "competitor_activity", "facts": {"competitors": list(dict.fromkeys(active))}})
         return components
 
     def _default_selection_uncached(self, pack_key: str, category: str | None, skill_level: str | None,

@@ -19,31 +19,75 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stdout.read()}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
+class ServerProcess:
+    """``python wsgi.py`` over one SQLite file that a test can kill -9 and start again on the same file.
+
+    ``start()`` picks a free port each time (a killed process's port may linger); ``base`` is the current URL.
+    """
+
+    def __init__(self, db_path: Path, **env_overrides: str):
+        self.db_path = db_path
+        self.env_overrides = env_overrides
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ServerProcess":
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.db_path}", "PORT": str(self.port),
+               "SECRET_KEY": "server-test", "BATTLEMAP_CONFIG": "development", **self.env_overrides}
+        # The log goes to a file, not a pipe nobody reads (a full pipe would block the server).
+        self.log_path = self.db_path.with_suffix(".server.log")
+        with self.log_path.open("a", encoding="utf-8") as log:
+            self.proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text(encoding='utf-8')[-2000:]}")
+            try:
+                if requests.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flush — a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        self._reap()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.proc is not None:
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@contextmanager
+def restartable_server(db_path: Path, **env_overrides: str):
+    """A started ``ServerProcess``; stopped at the end whatever state the test left it in."""
+    server = ServerProcess(db_path, **env_overrides).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @contextmanager
 def running_server(db_path: Path, **env_overrides: str):
-    """``python wsgi.py`` on a free port over the SQLite file ``db_path``; yields ``{"port", "base", "env"}``."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "PORT": str(port),
-           "SECRET_KEY": "server-test", "BATTLEMAP_CONFIG": "development", **env_overrides}
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        _wait_until_up(port, proc)
-        yield {"port": port, "base": f"http://127.0.0.1:{port}", "env": env}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    """``python wsgi.py`` on a free port over the SQLite file ``db_path``; yields ``{"port", "base", "env",
+    "server"}`` (``server`` is the ``ServerProcess``, for tests that kill or restart it)."""
+    with restartable_server(db_path, **env_overrides) as server:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "PORT": str(server.port),
+               "SECRET_KEY": "server-test", "BATTLEMAP_CONFIG": "development", **env_overrides}
+        yield {"port": server.port, "base": server.base, "env": env, "server": server}

@@ -92,3 +92,31 @@ def test_token_signed_with_another_key_is_refused(app, client):
     forged = URLSafeTimedSerializer("other-key", salt="battlemap-auth").dumps({"uid": 1})
     response = client.get("/api/v1/places?lat=31.2&lon=121.4", headers={"Authorization": f"Bearer {forged}"})
     assert_error_shape(response, 401, "token_invalid")
+
+
+def test_user_chooses_their_locale(client, auth):
+    """Can a user store the language they read, and see it in their profile next time they log in?"""
+    assert auth.login().get_json()["user"]["locale"] == "zh", "the demo speaks Chinese by default"
+    headers = auth.headers()
+    response = client.patch("/api/v1/auth/me", json={"locale": "en"}, headers=headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["email"] == "rep@demo.battlemap" and body["locale"] == "en"
+    assert auth.login().get_json()["user"]["locale"] == "en"
+    assert client.patch("/api/v1/auth/me", json={"locale": "zh"}, headers=headers).get_json()["locale"] == "zh"
+
+
+@pytest.mark.parametrize(("payload", "status"), [({"locale": "fr"}, 422), ({"locale": "EN"}, 422),
+                                                 ({}, 400), ({"locale": 3}, 400), (None, 400)])
+def test_only_supported_locales_are_stored(client, auth, payload, status):
+    headers = auth.headers()
+    response = client.patch("/api/v1/auth/me", json=payload, headers=headers) if payload is not None else \
+        client.patch("/api/v1/auth/me", data="x", content_type="text/plain", headers=headers)
+    error = assert_error_shape(response, status)
+    if payload:
+        assert "locale" in error["fields"]
+    assert auth.login().get_json()["user"]["locale"] == "zh", "nothing changed"
+
+
+def test_changing_the_locale_needs_a_token(client):
+    assert_error_shape(client.patch("/api/v1/auth/me", json={"locale": "en"}), 401, "token_missing")

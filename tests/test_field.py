@@ -79,7 +79,42 @@ def test_entering_a_fence_pushes_an_explained_popup(field, hospital):
     assert popup["pack"]["id"] and popup["pack"]["version"] >= 1
     rules = {w["rule"] for w in popup["why"]}
     assert {"fence_entered", "zone_type", "skill_level"} <= rules
-    assert all(w["detail"] for w in popup["why"])
+    assert all(isinstance(w["facts"], dict) and w["detail"] for w in popup["why"])
+    fence = popup["why"][0]
+    assert fence["facts"] == {"place": hospital.name, "distance_m": round(popup["distance_m"]),
+                              "radius_m": round(hospital.radius_m)}
+    assert fence["detail"] == (f"进入「{hospital.name}」电子围栏（距离 {round(popup['distance_m'])} 米，"
+                               f"半径 {round(hospital.radius_m)} 米）")
+    zone = next(w for w in popup["why"] if w["rule"] == "zone_type")
+    assert zone["facts"] == {"zone": popup["zone"]["name"], "zone_type": popup["zone"]["type"],
+                             "pack": popup["pack"]["name"], "version": popup["pack"]["version"]}
+
+
+def english_why(popup):
+    return {w["rule"]: w["detail"] for w in popup["why"]}
+
+
+def test_the_socket_speaks_the_locale_the_phone_asks_for(app, client, auth, hospital):
+    """Does auth {"locale": "en"} get English reasons, and does the stored locale apply without it?"""
+    sock = socketio.test_client(app, namespace="/field", auth={"token": auth.token(), "locale": "en"})
+    send(sock, fix(hospital.lat, hospital.lon, T0))
+    [popup] = popups(sock)
+    details = english_why(popup)
+    assert details["fence_entered"].startswith(f"Entered the geofence of “{hospital.name}”")
+    assert details["skill_level"].startswith("Your level is intermediate")
+    sock.disconnect("/field")
+
+    token = auth.token("rep2@demo.battlemap")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.patch("/api/v1/auth/me", json={"locale": "en"}, headers=headers).status_code == 200
+    for extra in ({}, {"locale": "klingon"}):  # absent or unsupported: the user's stored locale
+        sock = socketio.test_client(app, namespace="/field", auth={"token": token, **extra})
+        assert sock.is_connected("/field")
+        send(sock, fix(hospital.lat, hospital.lon, T0 + (0 if not extra else 40 * MIN)))
+        send(sock, fix(hospital.lat + 0.05, hospital.lon, T0 + (20 if not extra else 60) * MIN))
+        [popup] = popups(sock)
+        assert english_why(popup)["fence_entered"].startswith("Entered the geofence")
+        sock.disconnect("/field")
 
 
 def test_popup_is_composed_from_the_zone_types_pack(field, hospital, app):
@@ -207,7 +242,9 @@ def test_popups_are_recorded(field, hospital, app):
         stored = db.session.get(Popup, popup["id"])
         assert stored is not None
         assert stored.place_id == hospital.id
-        assert stored.why == popup["why"]
+        assert stored.why == [{k: v for k, v in w.items() if k != "detail"} for w in popup["why"]], \
+            "the record keeps codes and facts, not sentences"
+        assert all("detail" not in w for w in stored.why)
         assert stored.shown["talk_tracks"] == [t["id"] for t in popup["talk_tracks"]]
         assert stored.shown["counters"] == [c["id"] for c in popup["counters"]]
         assert stored.distance_m == popup["distance_m"]
@@ -239,3 +276,24 @@ def test_fence_state_is_saved_on_disconnect_and_carried_to_another_process(field
     for each in (other, fresh):
         with each.app_context():
             db.engine.dispose()
+
+
+def test_track_reset_lets_the_simulation_jump_to_a_client_and_get_its_card(field, hospital, app):
+    """Does the laptop demo's jump to a client always bring the card, where a bare jump is dropped?"""
+    far = outside(app, hospital, km=20)
+    sock = field()
+    send(sock, fix(*far, T0))
+    jumped = send(sock, fix(hospital.lat, hospital.lon, T0 + 5_000))
+    assert jumped["dropped"] == "impossible_speed" and popups(sock) == []
+    assert sock.emit("track.reset", {}, namespace="/field", callback=True) == {"ok": True}
+    assert send(sock, fix(hospital.lat, hospital.lon, T0 + 6_000))["popups"] == 1
+    assert [p["place"]["id"] for p in popups(sock)] == [hospital.id]
+    sock.disconnect("/field")
+    with app.app_context():
+        assert db.session.get(RepFenceState, 1) is not None
+        assert len(geo_state.tracker()) == 1
+
+
+def test_track_reset_takes_no_fields(field):
+    ack = field().emit("track.reset", {"rep_id": 2}, namespace="/field", callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "malformed_request"

@@ -53,16 +53,33 @@ def test_openapi_routes_exist_in_the_app(app):
     assert routes == documented
 
 
-def test_pwa_shell_is_served_in_chinese(client):
+def test_pwa_shell_is_served_in_chinese_with_hashed_assets_cached_for_good(client):
+    """Is the built shell served in Chinese, its worker always revalidated and its hashed bundles immutable?"""
     with client.get("/") as response:
         assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "max-age=0, must-revalidate"
         html = response.get_data(as_text=True)
     assert 'lang="zh-CN"' in html
-    assert "/static/vendor/socket.io.min.js" in html
-    with client.get("/static/vendor/socket.io.min.js") as response:
-        assert response.status_code == 200
+    assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', html)
+    assert assets, "the shell links its hashed bundles"
+    for path in assets:
+        with client.get(path) as response:
+            assert response.status_code == 200
+            assert "immutable" in response.headers["Cache-Control"]
     with client.get("/sw.js") as response:
-        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "max-age=0, must-revalidate"
+        assert "precache" in response.get_data(as_text=True).lower()
+    with client.get("/manifest.webmanifest") as response:
+        manifest = response.get_json(force=True)
+    sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    assert manifest["short_name"] == "作战地图"
+    for icon in manifest["icons"]:
+        with client.get(icon["src"]) as response:
+            assert response.status_code == 200 and response.mimetype == "image/png"
+    with client.get("/icons/apple-touch-icon.png") as response:
+        assert response.status_code == 200
 
 
 def test_unknown_api_route_is_json_404(client):

@@ -156,7 +156,17 @@ def test_matching_rule_shapes_the_live_popup_and_says_why(client, auth, app, fie
     assert [t["id"] for t in popup["talk_tracks"]] == ["pl-tt-proposal-vbp"]
     fired = [w for w in popup["why"] if w["rule"] == "trigger_rule"]
     assert [w["rule_id"] for w in fired] == [rule["id"]]
-    assert "三甲医院" in fired[0]["detail"] and "采购公告" in fired[0]["detail"]
+    facts = fired[0]["facts"]
+    assert facts["name"] == rule["name"] and facts["shown"] == 2
+    codes = [c["code"] for c in facts["conditions"]]
+    assert codes == ["zone_type", "category", "notice_within_days"]
+    assert facts["conditions"][0] == {"code": "zone_type", "zone_type": "procurement_led"}
+    assert facts["conditions"][1] == {"code": "category", "category": "tier3_hospital"}
+    notice = facts["conditions"][2]
+    assert notice["days"] == 30 and notice["count"] >= 1 and notice["latest"]
+    detail = fired[0]["detail"]  # the demo rep reads Chinese
+    assert detail.startswith(f"规则「{rule['name']}」命中：区域类型为集采主导型；客户类型为三甲医院；近30天有")
+    assert detail.endswith("，展示2项内容") and notice["latest"] in detail
 
 
 def test_rule_conditions_on_the_rep(client, auth, app, field):
@@ -211,6 +221,30 @@ def test_preview_answers_like_the_phone(client, auth, app, field):
         assert db.session.scalar(select(db.func.count()).select_from(Popup)) == 1, "preview records nothing"
 
 
+def test_preview_speaks_the_managers_language(client, auth, app):
+    """Is a preview's why rendered for the manager reading it: their stored locale, or ?locale=?"""
+    hospital = hospital_in_procurement_zone(app)
+    create(client, auth)
+    url = f"/api/v1/preview?rep_id={rep_id(app, 'rep@demo.battlemap')}&place_id={hospital.id}"
+    headers = auth.headers(MANAGER)
+    zh = client.get(url, headers=headers).get_json()["why"]
+    en = client.get(url + "&locale=en", headers=headers).get_json()["why"]
+    assert [{k: v for k, v in w.items() if k != "detail"} for w in zh] == \
+        [{k: v for k, v in w.items() if k != "detail"} for w in en], "same codes and facts"
+    by_rule = {w["rule"]: w["detail"] for w in en}
+    assert by_rule["trigger_rule"].startswith("Rule “")
+    assert "zone type is Procurement-led; client type is Tier-3 hospital" in by_rule["trigger_rule"]
+    assert "is of type Procurement-led; matched the pack “" in by_rule["zone_type"]
+    assert "属于集采主导型，匹配作战包「" in {w["rule"]: w["detail"] for w in zh}["zone_type"]
+
+    assert client.patch("/api/v1/auth/me", json={"locale": "en"}, headers=headers).status_code == 200
+    stored = client.get(url, headers=headers).get_json()["why"]
+    assert [w["detail"] for w in stored] == [w["detail"] for w in en], "the manager's stored locale"
+    assert [w["detail"] for w in client.get(url + "&locale=zh", headers=headers).get_json()["why"]] == \
+        [w["detail"] for w in zh], "?locale= wins"
+    assert "locale" in assert_error_shape(client.get(url + "&locale=fr", headers=headers), 422)["fields"]
+
+
 def test_preview_honours_time_conditions(client, auth, app):
     hospital = hospital_in_procurement_zone(app)
     rule = create(client, auth, conditions={"time": {"from": "08:00", "to": "12:00", "weekdays": [1, 2, 3, 4, 5]}}
@@ -221,7 +255,11 @@ def test_preview_honours_time_conditions(client, auth, app):
     monday_morning = client.get(url + "2026-11-23T09:30:00%2B08:00", headers=headers).get_json()
     monday_evening = client.get(url + "2026-11-23T20:00:00%2B08:00", headers=headers).get_json()
     sunday_morning = client.get(url + "2026-11-22T09:30:00%2B08:00", headers=headers).get_json()
-    assert [w.get("rule_id") for w in monday_morning["why"] if w["rule"] == "trigger_rule"] == [rule["id"]]
+    [fired] = [w for w in monday_morning["why"] if w["rule"] == "trigger_rule"]
+    assert fired["rule_id"] == rule["id"]
+    assert fired["facts"]["conditions"] == [{"code": "weekday", "weekday": 1},
+                                            {"code": "time_window", "time": "09:30", "from": "08:00", "to": "12:00"}]
+    assert "星期一；时间09:30在08:00–12:00" in fired["detail"]
     assert not any(w["rule"] == "trigger_rule" for w in monday_evening["why"])
     assert not any(w["rule"] == "trigger_rule" for w in sunday_morning["why"])
 

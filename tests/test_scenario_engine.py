@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from content_packs.engine import (
+    CONDITION_CODES,
+    WHY_CODES,
     PackData,
     PlaceFacts,
     RepFacts,
@@ -33,15 +35,24 @@ def pack(key="p", zone_types=("procurement_led",), categories=("tier3_hospital",
 
 
 def situation(*, skill="junior", zone_type="procurement_led", category="tier3_hospital", event="enter_place",
-              notices=(), now=NOW, rep_id=1, tags=()):
+              notices=(), now=NOW, rep_id=1, tags=(), place_tags=(), stage=None, budget=None, competitors=()):
     return Situation(
         event=event,
         rep=RepFacts(id=rep_id, role="rep", skill_level=skill, region_id=1, tags=frozenset(tags)),
         now=now,
-        place=PlaceFacts(id=1, name="医院", category=category, category_name="三甲医院", region_id=1,
-                         notices=tuple(notices)),
-        zone=ZoneFacts(id=1, type=zone_type, name="区", type_name="集采主导型"),
+        place=PlaceFacts(id=1, name="医院", category=category, region_id=1, notices=tuple(notices),
+                         tags=frozenset(place_tags), stage=stage, budget_cny=budget,
+                         competitors=frozenset(competitors)),
+        zone=ZoneFacts(id=1, type=zone_type, name="区"),
     )
+
+
+def is_json_safe(value) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_json_safe(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(is_json_safe(v) for v in value)
+    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 def test_importing_the_engine_does_not_import_flask_or_sqlalchemy():
@@ -64,7 +75,8 @@ def test_no_pack_for_another_category():
     engine = ScenarioEngine([pack(talk_tracks=[track("t")])], [])
     result = engine.recommend(situation(category="community_grocery"))
     assert result.pack is None
-    assert [w["rule"] for w in result.why] == ["no_pack"]
+    assert result.why == [{"rule": "no_pack", "facts": {"zone_type": "procurement_led",
+                                                         "category": "community_grocery"}}]
     assert result.components["talk_tracks"] == []
 
 
@@ -91,7 +103,10 @@ def test_notice_condition_uses_the_situations_date():
     fresh = engine.recommend(situation(notices=[(NOW.date() - timedelta(days=3), "超声采购")]))
     stale = engine.recommend(situation(notices=[(NOW.date() - timedelta(days=45), "旧公告")]))
     assert fresh.rule_ids == [7]
-    assert "超声采购" in next(w["detail"] for w in fresh.why if w["rule"] == "trigger_rule")
+    [fired] = [w for w in fresh.why if w["rule"] == "trigger_rule"]
+    assert fired == {"rule": "trigger_rule", "rule_id": 7, "facts": {
+        "name": "recent notice", "shown": 1,
+        "conditions": [{"code": "notice_within_days", "days": 30, "count": 1, "latest": "超声采购"}]}}
     assert stale.rule_ids == []
 
 
@@ -167,3 +182,77 @@ def test_bucketing_never_changes_which_rules_match():
         expected = [c.data.id for c in brute
                     if c.data.event == s.event and c.data.region_id == s.region_id and c.match(s) is not None]
         assert engine.recommend(s).rule_ids == expected
+
+
+def test_default_selection_explains_itself_in_codes_and_facts():
+    """Does the default selection say why with codes (zone type, category, level, stage) and data, no prose?"""
+    tracks = [track("all"), track("junior", stage="discovery", skill_levels=["junior"])]
+    counters = [{"id": "c1", "competitor": "康瑞", "their_move": "m", "our_response": "r"}]
+    engine = ScenarioEngine([pack(talk_tracks=tracks, counters=counters)], [])
+    result = engine.recommend(situation(stage="discovery", competitors=["康瑞"],
+                                        notices=[(NOW.date() - timedelta(days=2), "超声采购")]))
+    assert result.why == [
+        {"rule": "zone_type", "facts": {"zone": "区", "zone_type": "procurement_led", "pack": "p", "version": 1}},
+        {"rule": "place_category", "facts": {"category": "tier3_hospital"}},
+        {"rule": "skill_level", "facts": {"skill_level": "junior", "shown": 2, "specific": 1}},
+        {"rule": "sales_stage", "facts": {"stage": "discovery"}},
+        {"rule": "competitor_activity", "facts": {"competitors": ["康瑞"]}},
+        {"rule": "recent_procurement", "facts": {"days": 30, "count": 1, "latest": "超声采购"}},
+    ]
+    assert {w["rule"] for w in result.why} <= set(WHY_CODES)
+
+
+def test_every_condition_reports_its_code_and_facts():
+    """Does a rule that checks everything list one coded fact per condition, in check order?"""
+    conditions = {
+        "zone_types": ["procurement_led"],
+        "place": {"categories": ["tier3_hospital"], "tags_any": ["教学医院", "x"], "tags_all": ["教学医院"],
+                  "stages": ["proposal"], "competitors_any": ["康瑞", "恒泰"], "notice_within_days": 30,
+                  "budget_min": 100_000},
+        "rep": {"roles": ["rep"], "skill_levels": ["junior"], "tags_any": ["新人营"], "tags_all": ["新人营"]},
+        "time": {"weekdays": [1], "from": "08:00", "to": "12:00"},
+    }
+    rule = RuleData(id=4, name="全条件", region_id=1, event="enter_place", conditions=conditions,
+                    show=[{"kind": "talk_tracks"}])
+    engine = ScenarioEngine([pack(talk_tracks=[track("t")])], [rule])
+    s = situation(place_tags=["教学医院"], stage="proposal", budget=120_000, competitors=["康瑞"], tags=["新人营"],
+                  notices=[(NOW.date(), "新公告"), (NOW.date() - timedelta(days=10), "旧一点的公告")])
+    [fired] = [w for w in engine.recommend(s).why if w["rule"] == "trigger_rule"]
+    assert fired["rule_id"] == 4 and fired["facts"]["name"] == "全条件" and fired["facts"]["shown"] == 1
+    assert fired["facts"]["conditions"] == [
+        {"code": "zone_type", "zone_type": "procurement_led"},
+        {"code": "category", "category": "tier3_hospital"},
+        {"code": "place_tags", "tags": ["教学医院"]},
+        {"code": "place_tags", "tags": ["教学医院"]},
+        {"code": "stage", "stage": "proposal"},
+        {"code": "competitors", "competitors": ["康瑞"]},
+        {"code": "notice_within_days", "days": 30, "count": 2, "latest": "新公告"},
+        {"code": "budget", "budget_cny": 120000},
+        {"code": "role", "role": "rep"},
+        {"code": "skill_level", "skill_level": "junior"},
+        {"code": "rep_tags", "tags": ["新人营"]},
+        {"code": "rep_tags", "tags": ["新人营"]},
+        {"code": "weekday", "weekday": 1},
+        {"code": "time_window", "time": "10:00", "from": "08:00", "to": "12:00"},
+    ]
+    assert {c["code"] for c in fired["facts"]["conditions"]} == set(CONDITION_CODES)
+    assert is_json_safe(fired)
+
+
+def test_a_rule_without_conditions_matches_with_an_empty_list():
+    rule = RuleData(id=9, name="always", region_id=1, event="enter_place", conditions={},
+                    show=[{"kind": "talk_tracks"}])
+    [fired] = [w for w in ScenarioEngine([pack(talk_tracks=[track("t")])], [rule]).recommend(situation()).why
+               if w["rule"] == "trigger_rule"]
+    assert fired["facts"]["conditions"] == []
+
+
+def test_a_failing_condition_stops_the_rule():
+    """Budget below the minimum and a Sunday each keep the rule from firing."""
+    cheap = RuleData(id=1, name="big budget", region_id=1, event="enter_place",
+                     conditions={"place": {"budget_min": 100_000}}, show=[{"kind": "talk_tracks"}])
+    weekdays = RuleData(id=2, name="weekdays", region_id=1, event="enter_place",
+                        conditions={"time": {"weekdays": [1, 2, 3, 4, 5]}}, show=[{"kind": "talk_tracks"}])
+    engine = ScenarioEngine([pack(talk_tracks=[track("t")])], [cheap, weekdays])
+    assert engine.recommend(situation(budget=50_000, now=NOW + timedelta(days=6))).rule_ids == []
+    assert engine.recommend(situation(budget=150_000, now=NOW)).rule_ids == [1, 2]

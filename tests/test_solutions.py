@@ -95,7 +95,17 @@ def test_guide_gets_shopper_talk_tracks_with_the_options(client, auth):
     body = compare(client, auth, budget_min=5_000, budget_max=80_000, needs=[], category="ka_supermarket").get_json()
     assert body["talk_tracks"], "the KA pack speaks to guides"
     assert all({"id", "title", "stage", "lines", "objections"} <= set(t) for t in body["talk_tracks"])
-    assert any(w["rule"] == "place_category" for w in body["talk_track_why"])
+    category = next(w for w in body["talk_track_why"] if w["rule"] == "place_category")
+    assert category["facts"] == {"category": "ka_supermarket"}
+    assert category["detail"] == "客户类型为KA超市", "rendered in the guide's locale"
+
+
+def test_shopper_why_follows_the_guides_locale(client, auth):
+    headers = auth.headers("guide@demo.battlemap")
+    assert client.patch("/api/v1/auth/me", json={"locale": "en"}, headers=headers).status_code == 200
+    body = compare(client, auth, budget_min=5_000, budget_max=80_000, needs=[], category="ka_supermarket").get_json()
+    details = {w["rule"]: w["detail"] for w in body["talk_track_why"]}
+    assert details["place_category"] == "Client type: KA supermarket"
 
 
 def test_budget_rule_picks_the_shopper_talk_track(client, auth, no_rules):
@@ -113,5 +123,9 @@ def test_budget_rule_picks_the_shopper_talk_track(client, auth, no_rules):
     big = compare(client, auth, budget_min=100_000, budget_max=300_000, category="ka_supermarket").get_json()
     small = compare(client, auth, budget_min=5_000, budget_max=50_000, category="ka_supermarket").get_json()
     assert [t["id"] for t in big["talk_tracks"]] == [last]
-    assert any(w.get("rule_id") == created.get_json()["id"] for w in big["talk_track_why"])
+    [fired] = [w for w in big["talk_track_why"] if w["rule"] == "trigger_rule"]
+    assert fired["rule_id"] == created.get_json()["id"]
+    assert fired["facts"]["conditions"] == [{"code": "category", "category": "ka_supermarket"},
+                                            {"code": "budget", "budget_cny": 300_000}]
+    assert "客户类型为KA超市；客户预算¥300,000" in fired["detail"]
     assert not any(w["rule"] == "trigger_rule" for w in small["talk_track_why"])

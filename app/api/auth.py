@@ -1,9 +1,9 @@
-from flask import current_app, request
+from flask import current_app, g, request
 
-from app.api import bp, json_body
+from app.api import bp, json_body, login_required
 from app.extensions import limiter
 from app.schemas import load
-from app.schemas.auth import LoginIn, LoginOut
+from app.schemas.auth import LoginIn, LoginOut, MeIn, UserOut
 from app.services import auth as auth_service
 
 
@@ -25,3 +25,10 @@ def login():
     data = load(LoginIn(), json_body())
     token, user = auth_service.authenticate(email=data["email"], password=data["password"])
     return LoginOut().dump({"token": token, "user": user})
+
+
+@bp.patch("/auth/me")
+@login_required
+def update_me():
+    data = load(MeIn(), json_body())
+    return UserOut().dump(auth_service.update_me(user=g.user, **data))

@@ -5,7 +5,8 @@ from functools import cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from app.schemas.auth import LoginIn, LoginOut
+from app.schemas.auth import LoginIn, LoginOut, MeIn, UserOut
+from app.schemas.events import EventBatchIn, EventBatchOut, EventDoc, EventListOut, EventQueryIn
 from app.schemas.packs import (
     AuditListOut,
     AuditQueryIn,
@@ -26,6 +27,7 @@ from app.schemas.packs import (
 from app.schemas.places import NearbyIn, NearbyOut, PlaceDetailOut
 from app.schemas.rules import PreviewIn, RuleIn, RuleListOut, RuleOut, RuleQueryIn
 from app.schemas.solutions import CompareIn, CompareOut
+from app.schemas.sync import BundleOut, BundleQueryIn
 
 ERROR = {
     "type": "object",
@@ -72,6 +74,11 @@ OPERATIONS = [
         "summary": "Log in; returns a bearer token", "security": [],
         "requestBody": {"required": True, **_json(LoginIn)},
         "responses": {"200": {"description": "Token and user", **_json(LoginOut)}, **_errors(400, 401, 422, 429)},
+    }),
+    ("/api/v1/auth/me", "patch", {
+        "summary": "Change your own settings: the locale (zh | en) popups, previews and errors are rendered in",
+        "requestBody": {"required": True, **_json(MeIn)},
+        "responses": {"200": {"description": "You, updated", **_json(UserOut)}, **_errors(400, 401, 422)},
     }),
     ("/api/v1/places", "get", {
         "summary": "Places near a point, nearest first",
@@ -200,6 +207,30 @@ OPERATIONS = [
         "parameters": [{"in": "query", "schema": AuditQueryIn}],
         "responses": {"200": {"description": "Entries", **_json(AuditListOut)}, **_errors(400, 401, 403, 404, 422)},
     }),
+    # offline bundle and the events outbox (docs/sync-and-events.md)
+    ("/api/v1/sync/bundle", "get", {
+        "summary": "The rep's offline bundle (places, zones, packs, components, precomputed cards); only what "
+                   "changed with since=<version>",
+        "parameters": [{"in": "query", "schema": BundleQueryIn},
+                       {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
+                        "description": "the ETag you hold; 304 when it is current"}],
+        "responses": {"200": {"description": "Bundle (gzip when Accept-Encoding allows); ETag is the version",
+                              **_json(BundleOut)},
+                      "304": {"description": "since / If-None-Match is the current version; no body"},
+                      **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/events", "post", {
+        "summary": "Store outbox events once per client id; one result per event (accepted, duplicate, rejected)",
+        "requestBody": {"required": True, **_json(EventBatchIn)},
+        "responses": {"200": {"description": "Results in request order; each event of the batch is an "
+                                             "EventDoc", **_json(EventBatchOut)},
+                      **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/events", "get", {
+        "summary": "Your stored events, newest received first",
+        "parameters": [{"in": "query", "schema": EventQueryIn}],
+        "responses": {"200": {"description": "Events", **_json(EventListOut)}, **_errors(400, 401, 422)},
+    }),
 ]
 
 
@@ -215,6 +246,7 @@ def build_spec() -> dict:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR)
+    spec.components.schema("EventDoc", schema=EventDoc)
     by_path: dict[str, dict] = {}
     for path, method, operation in OPERATIONS:
         by_path.setdefault(path, {})[method] = operation

@@ -1,11 +1,15 @@
 """The ``/field`` namespace: reps' phones send locations; the server pushes popups.
 
 Events (see docs/socket-events.md):
-- connect, auth ``{"token"}`` — refused without a valid token.
+- connect, auth ``{"token", "locale"?}`` — refused without a valid token; ``locale`` (zh | en, default the
+  user's own) is the language of this connection's popups (``why[].detail``).
 - client → ``location`` ``{"lat","lon","accuracy_m","ts"}``; ack ``{"ok": true}`` or ``{"ok": false, "error"}``.
+- client → ``track.reset`` ``{}``; ack ``{"ok": true}``: forget the rep's fence track (the laptop simulation
+  jumps to a client; the next fix starts a new session, so the fence rules accept it and the card comes).
 - server → ``popup`` to the rep's own room when a fence is entered.
 """
 
+import dataclasses
 import logging
 
 from flask import session
@@ -14,8 +18,9 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from app import notifier
 from app.errors import AppError, Unauthorized, error_body
 from app.extensions import db
+from app.i18n import normalize_locale
 from app.schemas import load
-from app.schemas.field import LocationIn
+from app.schemas.field import LocationIn, TrackResetIn
 from app.services import auth as auth_service
 from app.services import geo_state
 from app.services.locations import record_location
@@ -25,15 +30,22 @@ log = logging.getLogger(__name__)
 
 
 class FieldNamespace(Namespace):
+    def trigger_event(self, event, *args):
+        """Dotted event names (``track.reset``, as ``pack.updated``) map to ``on_track_reset``."""
+        return super().trigger_event(event.replace(".", "_"), *args)
+
     def on_connect(self, auth=None):
-        """A phone connects with ``auth={"token": ...}``; refused (with the error shape) if the token is bad."""
+        """A phone connects with ``auth={"token": ..., "locale"?: "zh" | "en"}``; refused (with the error
+        shape) if the token is bad. An unsupported ``locale`` falls back to the user's stored one."""
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             user = auth_service.user_from_token(token)
         except AppError as err:
             raise ConnectionRefusedError(error_body(err.code, err.message)) from err
-        # Who the rep is, kept for the connection: a location fix then needs no user query.
-        session["rep"] = rep_facts(user)
+        # Who the rep is and what they read, kept for the connection: a location fix then needs no user query.
+        rep = rep_facts(user)
+        locale = normalize_locale(auth.get("locale"), default=rep.locale)
+        session["rep"] = dataclasses.replace(rep, locale=locale)
         join_room(notifier.rep_room(user.id))
         geo_state.restore_rep_state(user.id)
 
@@ -54,6 +66,16 @@ class FieldNamespace(Namespace):
         if outcome.dropped:
             ack["dropped"] = outcome.dropped
         return ack
+
+
+    def on_track_reset(self, data=None):
+        """Rep → server: start the fence track afresh (the simulation's jump); the ack says it is done."""
+        load(TrackResetIn(), {} if data is None else data)
+        rep = session.get("rep")
+        if rep is None:
+            raise Unauthorized("Connect again with a valid token.", code="session_unknown")
+        geo_state.reset_rep_state(rep.id)
+        return {"ok": True}
 
 
 def handle_error(err: Exception) -> dict:

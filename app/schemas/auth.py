@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from app.i18n import LOCALES
+
 
 class LoginIn(Schema):
     email = fields.String(required=True, validate=[validate.Length(max=254), validate.Email()])
@@ -13,6 +15,11 @@ class UserOut(Schema):
     role = fields.String()
     skill_level = fields.String(allow_none=True)
     locale = fields.String()
+
+
+class MeIn(Schema):
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES),
+                           metadata={"description": "the language the user reads: zh or en"})
 
 
 class LoginOut(Schema):

@@ -3,7 +3,7 @@
 import time
 from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 
 class Timestamp(fields.Field):
@@ -33,3 +33,10 @@ class LocationIn(Schema):
     accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
     ts = Timestamp(load_default=lambda: int(time.time() * 1000))
 
+
+
+class TrackResetIn(Schema):
+    """``track.reset``: no fields (an empty object); the laptop simulation sends it before jumping."""
+
+    class Meta:
+        unknown = RAISE

@@ -2,6 +2,7 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.i18n import LOCALES
 from content_packs import ROLES, SKILL_LEVELS, STAGES
 from content_packs.engine import EVENTS, SHOWABLE_KINDS
 
@@ -105,3 +106,5 @@ class PreviewIn(Schema):
     place_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     event = fields.String(load_default="enter_place", validate=validate.OneOf(EVENTS))
     at = fields.AwareDateTime(load_default=None, metadata={"description": "ISO 8601 with offset; default now"})
+    locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES),
+                           metadata={"description": "language of why[].detail; default the manager's own"})

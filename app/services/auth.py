@@ -54,6 +54,13 @@ def user_by_id(user_id: int | None) -> User:
     return user
 
 
+def update_me(*, user: User, locale: str) -> User:
+    """Store the user's own settings (today: the language they read ``why`` and errors in)."""
+    user.locale = locale
+    db.session.commit()
+    return user
+
+
 def require_role(user: User, *roles: str) -> None:
     if user.role not in roles:
         raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")

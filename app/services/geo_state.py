@@ -82,6 +82,16 @@ def restore_rep_state(rep_id: int) -> None:
             log.warning("rep %s: saved fence state unreadable; starting afresh", rep_id)
 
 
+def reset_rep_state(rep_id: int) -> None:
+    """Forget the rep's fence track here and in the database: the next fix starts a new session (the
+    laptop simulation's explicit jump; nothing else should need it)."""
+    tracker().forget(rep_id)
+    row = db.session.get(RepFenceState, rep_id)
+    if row is not None:
+        db.session.delete(row)
+    db.session.commit()
+
+
 def snapshot() -> Snapshot:
     """This process's current geo index and zone names."""
     return versions.cached(GEO, _build)

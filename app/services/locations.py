@@ -3,8 +3,12 @@
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app
 
 from app.extensions import db
+from app.services import events as event_service
 from app.services import geo_state
 from app.services.scenarios import compose_popup
 from content_packs.engine import RepFacts
@@ -33,6 +37,9 @@ def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float 
 
     Each popup is handed to ``deliver`` (the socket layer pushes it) as soon as it is composed, and recorded
     in the database after: the rep waits for the card, not for the commit.
+
+    No double card after offline: an ``enter`` whose card the PWA already showed offline (a
+    ``card_shown_offline`` event for that place within ``FENCE_COOLDOWN_S`` before the fix) pushes nothing.
     """
     snap = geo_state.snapshot()
     events = geo_state.tracker().update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
@@ -42,6 +49,9 @@ def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float 
             log.info("rep %s: fix at %s dropped (%s)", rep.id, event.ts_ms, event.reason)
     for event in events:
         if event.event not in _POPUP_EVENTS or event.place_id is None:
+            continue
+        if event.event == "enter" and _shown_offline(rep.id, event.place_id, event.ts_ms):
+            log.info("rep %s: card of place %s already shown offline; not pushed", rep.id, event.place_id)
             continue
         popup = compose_popup(
             rep=rep, place_id=event.place_id, distance_m=event.distance_m if event.distance_m is not None else 0.0,
@@ -53,3 +63,9 @@ def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float 
     if outcome.popups:
         db.session.commit()
     return outcome
+
+
+def _shown_offline(rep_id: int, place_id: int, ts_ms: int) -> bool:
+    at = datetime.fromtimestamp(ts_ms / 1000, UTC).replace(tzinfo=None)
+    return event_service.card_shown_offline(rep_id=rep_id, place_id=place_id, at=at,
+                                            within_s=current_app.config["FENCE_COOLDOWN_S"])

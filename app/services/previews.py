@@ -4,6 +4,7 @@ from datetime import datetime
 
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import normalize_locale
 from app.models import User
 from app.services import permissions
 from app.services.places import get_place
@@ -11,8 +12,11 @@ from app.services.scenarios import compose_popup, local_now, rep_facts
 
 
 def preview(*, user: User, rep_id: int, place_id: int, event: str = "enter_place",
-            at: datetime | None = None) -> dict:
-    """The popup ``rep_id`` would get at ``place_id`` (nothing recorded or pushed); managers of the place's region."""
+            at: datetime | None = None, locale: str | None = None) -> dict:
+    """The popup ``rep_id`` would get at ``place_id`` (nothing recorded or pushed); managers of the place's region.
+
+    ``why`` is rendered for the one reading it: in ``locale``, by default the manager's own (not the rep's).
+    """
     place = get_place(place_id)
     permissions.require_manager_of(user, place.region_id)
     rep = db.session.get(User, rep_id)
@@ -20,6 +24,6 @@ def preview(*, user: User, rep_id: int, place_id: int, event: str = "enter_place
         raise NotFound(f"No user with id {rep_id}.", code="user_not_found")
     now = at.astimezone(local_now().tzinfo) if at else local_now()
     popup = compose_popup(rep=rep_facts(rep), place_id=place.id, distance_m=None, event=event, now=now,
-                          record=False)
+                          record=False, locale=normalize_locale(locale or user.locale))
     return {**popup, "preview": True, "rep": {"id": rep.id, "name": rep.name, "skill_level": rep.skill_level},
             "at": now.isoformat()}

@@ -2,6 +2,8 @@
 
 Each process keeps one compiled ``ScenarioEngine`` built from the published packs and enabled trigger
 rules; it is rebuilt when the shared ``content`` counter moves (a publish, rollback, expiry or rule edit).
+The engine's ``why`` is codes + facts; this edge adds ``detail``, the sentence in the reader's locale
+(``app.i18n``), to what it hands out, and records the codes + facts only.
 """
 
 import copy
@@ -13,17 +15,23 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import PlaceCategory, Popup, TriggerRule, User, ZoneType
+from app.i18n import normalize_locale
+from app.models import Popup, TriggerRule, User
 from app.services import versions
+from app.services.names import render_why
 from app.services.packs import CONTENT, published_packs
 from app.services.places import place_card
 from content_packs.engine import (
+    WHY_CODES,
     PlaceFacts,
     RepFacts,
     RuleData,
     ScenarioEngine,
     Situation,
 )
+
+POPUP_WHY_CODES = ("fence_entered", *WHY_CODES)
+"""Every ``why`` code a popup can carry: the engine's, and ``fence_entered`` (added here, with the distance)."""
 
 
 def _build_engine(version: int) -> ScenarioEngine:
@@ -33,8 +41,7 @@ def _build_engine(version: int) -> ScenarioEngine:
                  show=r.show or [], priority=r.priority)
         for r in db.session.scalars(select(TriggerRule).where(TriggerRule.enabled.is_(True)))
     ]
-    zone_type_names = dict(db.session.execute(select(ZoneType.key, ZoneType.name_zh)).tuples().all())
-    return ScenarioEngine(packs, rules, zone_type_names)
+    return ScenarioEngine(packs, rules)
 
 
 def engine() -> ScenarioEngine:
@@ -49,30 +56,34 @@ def local_now() -> datetime:
 def rep_facts(user: User) -> RepFacts:
     """What the engine knows of a rep (the /field socket keeps this from connect, so fixes need no query)."""
     return RepFacts(id=user.id, role=user.role, skill_level=user.skill_level, tags=frozenset(user.tags or ()),
-                    region_id=user.region_id)
+                    region_id=user.region_id, locale=normalize_locale(user.locale))
 
 
-def shopper_talk_tracks(*, user: User, category: str | None, budget_cny: int) -> tuple[list[dict], list[dict]]:
+def shopper_talk_tracks(*, user: User, category: str | None, budget_cny: int,
+                        locale: str | None = None) -> tuple[list[dict], list[dict]]:
     """Talk-tracks for a guide who just entered a shopper's budget (event ``budget_entered``), with why.
 
     The shopper's budget stands in for the place's budget, so rules can say "budget ≥ ¥100,000 → …".
+    ``why`` is rendered in ``locale`` (default: the guide's own).
     """
     place = None
     if category is not None:
-        name = db.session.scalar(select(PlaceCategory.name_zh).where(PlaceCategory.key == category)) or category
-        place = PlaceFacts(id=0, name="", category=category, category_name=name, region_id=user.region_id,
-                           budget_cny=budget_cny)
-    situation = Situation(event="budget_entered", now=local_now(), place=place, rep=rep_facts(user))
+        place = PlaceFacts(id=0, name="", category=category, region_id=user.region_id, budget_cny=budget_cny)
+    rep = rep_facts(user)
+    situation = Situation(event="budget_entered", now=local_now(), place=place, rep=rep)
     recommendation = engine().recommend(situation)
-    return recommendation.components.get("talk_tracks", []), recommendation.why
+    return recommendation.components.get("talk_tracks", []), render_why(recommendation.why, locale or rep.locale)
 
 
 def compose_popup(*, rep: RepFacts, place_id: int, distance_m: float | None, event: str = "enter_place",
-                  now: datetime | None = None, record: bool = True, only_if_rules: bool = False) -> dict | None:
+                  now: datetime | None = None, record: bool = True, only_if_rules: bool = False,
+                  locale: str | None = None) -> dict | None:
     """The ``popup`` payload for this rep at this place; recorded (with its A/B variants) unless previewing.
 
     ``only_if_rules``: return None unless a trigger rule matched and has something for this rep to see
     (events such as ``dwell`` push a popup only when a manager wrote a rule for them).
+    ``why`` entries are ``{"rule", "facts"}`` (+ ``rule_id``); the payload's also carry ``detail`` in
+    ``locale`` (default: the rep's), the record keeps codes + facts only.
     """
     now = now or local_now()
     card = place_card(place_id, today=now.date())
@@ -83,8 +94,8 @@ def compose_popup(*, rep: RepFacts, place_id: int, distance_m: float | None, eve
         return None
     why = []
     if distance_m is not None:
-        detail = f"进入「{card.facts.name}」电子围栏（距离 {distance_m:.0f} 米，半径 {card.radius_m:.0f} 米）"
-        why.append({"rule": "fence_entered", "detail": detail})
+        why.append({"rule": "fence_entered", "facts": {"place": card.facts.name, "distance_m": round(distance_m),
+                                                       "radius_m": round(card.radius_m)}})
     why += recommendation.why
     pack = recommendation.pack
     payload = {
@@ -95,7 +106,7 @@ def compose_popup(*, rep: RepFacts, place_id: int, distance_m: float | None, eve
         "distance_m": round(distance_m, 1) if distance_m is not None else None,
         "context": copy.deepcopy(card.context),
         **recommendation.components,
-        "why": why,
+        "why": render_why(why, locale or rep.locale),
         "pack": {"id": pack.key, "version": pack.version, "name": pack.name} if pack else None,
         "created_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
