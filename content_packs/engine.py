@@ -374,8 +374,10 @@ class ScenarioEngine:
         pack = self.choose_pack(s)
         why: list[dict] = []
         if pack is not None and s.zone is not None and s.zone.type in pack.body.get("zone_types", ()):
+            # No pack version here: the card names it (``pack``), and a why free of it lets a publish that
+            # leaves a card's components alone leave its bundle entry alone too (small sync deltas).
             why.append({"rule": "zone_type", "facts": {"zone": s.zone.name, "zone_type": s.zone.type,
-                                                       "pack": pack.name, "version": pack.version}})
+                                                       "pack": pack.name}})
         if pack is not None and s.place and s.place.category in (pack.body.get("categories") or []):
             why.append({"rule": "place_category", "facts": {"category": s.place.category}})
 

@@ -20,8 +20,8 @@ NAMES = {"categories": {"tier3_hospital": {"zh": "三级甲等医院", "en": "Ti
 ENTRIES = [
     {"rule": "fence_entered", "facts": {"place": "复旦大学附属中山医院", "distance_m": 119, "radius_m": 500}},
     {"rule": "zone_type",
-     "facts": {"zone": "徐汇枫林医疗带", "zone_type": "procurement_led", "pack": "集采作战包", "version": 3}},
-    {"rule": "zone_type", "facts": {"zone": "某片区", "zone_type": "unknown_type", "pack": "包", "version": 1}},
+     "facts": {"zone": "徐汇枫林医疗带", "zone_type": "procurement_led", "pack": "集采作战包"}},
+    {"rule": "zone_type", "facts": {"zone": "某片区", "zone_type": "unknown_type", "pack": "包"}},
     {"rule": "place_category", "facts": {"category": "tier3_hospital"}},
     {"rule": "place_category", "facts": {"category": "aesthetics_clinic"}},
     {"rule": "skill_level", "facts": {"skill_level": "junior", "shown": 4, "specific": 1}},

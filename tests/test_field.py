@@ -87,7 +87,7 @@ def test_entering_a_fence_pushes_an_explained_popup(field, hospital):
                                f"半径 {round(hospital.radius_m)} 米）")
     zone = next(w for w in popup["why"] if w["rule"] == "zone_type")
     assert zone["facts"] == {"zone": popup["zone"]["name"], "zone_type": popup["zone"]["type"],
-                             "pack": popup["pack"]["name"], "version": popup["pack"]["version"]}
+                             "pack": popup["pack"]["name"]}
 
 
 def english_why(popup):

@@ -192,7 +192,7 @@ def test_default_selection_explains_itself_in_codes_and_facts():
     result = engine.recommend(situation(stage="discovery", competitors=["康瑞"],
                                         notices=[(NOW.date() - timedelta(days=2), "超声采购")]))
     assert result.why == [
-        {"rule": "zone_type", "facts": {"zone": "区", "zone_type": "procurement_led", "pack": "p", "version": 1}},
+        {"rule": "zone_type", "facts": {"zone": "区", "zone_type": "procurement_led", "pack": "p"}},
         {"rule": "place_category", "facts": {"category": "tier3_hospital"}},
         {"rule": "skill_level", "facts": {"skill_level": "junior", "shown": 2, "specific": 1}},
         {"rule": "sales_stage", "facts": {"stage": "discovery"}},
