@@ -217,6 +217,10 @@ def test_a_rep_near_a_client_gets_its_card_with_why_in_chinese(phone, site):
     assert "定位已开启" in phone.inner_text("[data-testid=location-status]")
     assert phone.locator("[data-testid=nearby-list] [data-testid=nearby-item]").count() >= 1
     shot(phone, "04-nearby")
+    phone.context.set_geolocation({"latitude": a["lat"] + 0.3, "longitude": a["lon"], "accuracy": 15})
+    phone.wait_for_function("document.querySelector('[data-testid=location-status]').innerText.includes('定位跳变')",
+                            timeout=WAIT_MS)
+    assert "定位跳变，已忽略" in phone.inner_text("[data-testid=location-status]"), "a dropped fix says why"
     assert phone.errors == []
 
 
@@ -438,6 +442,8 @@ def test_the_plan_has_every_stops_card_ready_offline_and_opens_with_the_chosen_c
     close_card(phone)
     phone.click("[data-testid=tab-map]")
     phone.wait_for_selector("[data-testid=map] .leaflet-overlay-pane canvas", timeout=WAIT_MS)
+    phone.click("[data-testid=map-legend-toggle]")
+    assert "三甲医院" in phone.inner_text("[data-testid=map-legend]")
     phone.wait_for_timeout(300)
     shot(phone, "15-map")
     assert phone.errors == []

@@ -1,8 +1,6 @@
-import "vant/lib/index.css";
-import "leaflet/dist/leaflet.css";
-import "@/styles.css";
 import { createApp } from "vue";
-import Vant from "vant";
+import Vant from "@/shell/vant";
+import "@/styles.css"; // after Vant's styles: our theme variables win
 import App from "@/App.vue";
 import { applyLocale, currentLocale, i18n } from "@/core/i18n";
 import { registerServiceWorker } from "@/shell/use-updates";

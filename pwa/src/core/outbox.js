@@ -27,10 +27,14 @@ export async function refreshOutboxState() {
   outboxState.rejected = await db.outbox.where("status").equals("rejected").toArray();
 }
 
+let lastCreated = 0;
+
 /** Record an action; it is safe in IndexedDB before this resolves. Returns the event. */
 export async function record(type, { placeId = null, popupId = null, data = {} } = {}) {
+  // strictly increasing, so events recorded within one millisecond still replay in the order they happened
+  lastCreated = Math.max(Date.now(), lastCreated + 0.001);
   const event = { id: newId(), type, at: new Date().toISOString(), place_id: placeId, popup_id: popupId,
-    data: plain(data), status: "pending", created_at: Date.now(), error: null };
+    data: plain(data), status: "pending", created_at: lastCreated, error: null };
   await guarded(() => db.outbox.add(event));
   await refreshOutboxState();
   return event;

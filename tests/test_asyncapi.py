@@ -1,0 +1,262 @@
+"""docs/asyncapi.yaml, the /field channel in AsyncAPI 3: does it say what the code does?
+
+The document describes the server: ``action: receive`` operations are client → server events (handled by
+``FieldNamespace.on_<event with . → _>``), ``action: send`` are server → client (emitted by ``app.notifier``).
+Each message's ``name`` is the Socket.IO event name; acks are the operations' ``reply``.
+"""
+
+import inspect
+import re
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from flask_socketio import ConnectionRefusedError
+from jsonschema import Draft7Validator
+from sqlalchemy import select
+
+from app import notifier
+from app.extensions import db
+from app.realtime.field import FieldNamespace
+from app.schemas.field import LocationIn, TrackResetIn
+from geo.fence import DROP_REASONS
+from tests.conftest import place_by_category
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATH = ROOT / "docs" / "asyncapi.yaml"
+# Socket.IO protocol packets, not events: the handshake is documented, but no ``on_<event>`` handles it.
+PROTOCOL_NAMES = {"connect", "disconnect", "connect_error"}
+LIFECYCLE_HANDLERS = {"on_connect", "on_disconnect"}
+T0 = int(time.time() * 1000) - 3_600_000  # an hour ago: not stale, not in the future
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+def resolve(spec, node):
+    """Follow local ``$ref``s (``#/a/b``) until a node that is not a reference."""
+    seen = set()
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), f"only local references are used: {ref}"
+        assert ref not in seen, f"reference cycle at {ref}"
+        seen.add(ref)
+        node = spec
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def operations(spec, action):
+    """``{event name: operation}`` of the operations with this action (protocol packets left out)."""
+    found = {}
+    for op_id, op in spec["operations"].items():
+        if op["action"] != action:
+            continue
+        for ref in op["messages"]:
+            name = resolve(spec, ref)["name"]
+            if name in PROTOCOL_NAMES:
+                continue
+            assert name not in found, f"{name} is documented by two operations ({found.get(name)}, {op_id})"
+            found[name] = op
+    return found
+
+
+def message(spec, event, action):
+    op = operations(spec, action)[event]
+    [msg] = [resolve(spec, ref) for ref in op["messages"]]
+    return msg
+
+
+def reply_payload(spec, event):
+    """The schema of the ack the server answers ``event`` with."""
+    op = operations(spec, "receive")[event]
+    assert "reply" in op, f"{event}: no reply (ack) documented"
+    [msg] = [resolve(spec, ref) for ref in op["reply"]["messages"]]
+    return msg["payload"]
+
+
+def validator(spec, schema):
+    """A JSON Schema validator for ``schema`` whose ``#/components/...`` references resolve in the document."""
+    return Draft7Validator({**schema, "components": spec["components"]})
+
+
+def assert_valid(spec, schema, instance, what):
+    errors = sorted(validator(spec, schema).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{what} does not match the documented schema: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:5])
+
+
+def walk_refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from walk_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk_refs(value)
+
+
+def test_the_document_parses_as_asyncapi_3_with_the_field_channel(spec):
+    """Is it YAML, AsyncAPI 3.x, a ws server on /socket.io/ and a channel for the /field namespace?"""
+    assert isinstance(spec, dict)
+    assert str(spec["asyncapi"]).startswith("3."), spec["asyncapi"]
+    [server] = spec["servers"].values()
+    assert server["protocol"] in {"ws", "wss"}
+    assert server["pathname"] == "/socket.io/"
+    assert any(ch.get("address") == notifier.FIELD_NAMESPACE for ch in spec["channels"].values())
+
+
+def test_every_reference_resolves_and_every_schema_is_valid(spec):
+    """Does every ``$ref`` point somewhere, and is every component schema a valid JSON Schema?"""
+    for ref in walk_refs(spec):
+        assert resolve(spec, {"$ref": ref}) is not None, ref
+    for name, schema in spec["components"]["schemas"].items():
+        Draft7Validator.check_schema(schema)  # raises SchemaError naming the problem
+        assert schema, name
+    for op_id, op in spec["operations"].items():
+        channel = resolve(spec, op["channel"])
+        for ref in [*op["messages"], *op.get("reply", {}).get("messages", [])]:
+            assert ref["$ref"].startswith("#/channels/"), f"{op_id}: messages are referenced via the channel"
+            assert resolve(spec, ref) in [resolve(spec, m) for m in channel["messages"].values()], op_id
+
+
+def test_every_handler_is_a_documented_client_event_and_back(spec):
+    """Does every ``on_<x>`` of FieldNamespace (but connect/disconnect) have a client → server message, with
+    its ack as reply — and does every documented client → server event have a handler?"""
+    handlers = {name for name, _ in inspect.getmembers(FieldNamespace, inspect.isfunction)
+                if name.startswith("on_")} - LIFECYCLE_HANDLERS
+    assert "on_location" in handlers and "on_track_reset" in handlers
+    documented = operations(spec, "receive")
+    # the dispatch rule of FieldNamespace.trigger_event: track.reset → on_track_reset
+    as_handlers = {"on_" + event.replace(".", "_"): event for event in documented}
+    assert len(as_handlers) == len(documented), "two documented events map to the same handler"
+    assert set(as_handlers) == handlers
+    for event in documented:
+        reply_payload(spec, event)
+
+
+def test_every_notifier_push_is_documented_as_server_to_client(spec):
+    """Is every event ``app.notifier`` emits a ``send`` operation, and is nothing else documented as pushed?"""
+    source = inspect.getsource(notifier)
+    emitted = set(re.findall(r"""socketio\.emit\(\s*["']([^"']+)["']""", source))
+    assert {"popup", "pack.updated"} <= emitted, emitted
+    assert not re.search(r"socketio\.emit\(\s*[^\s\"']", source), "an emit with a computed event name"
+    assert set(operations(spec, "send")) == emitted
+
+
+def test_the_location_payload_is_the_LocationIn_schema(spec):
+    """Are the documented ``location`` properties (and required ones) exactly LocationIn's fields?"""
+    payload = resolve(spec, message(spec, "location", "receive")["payload"])
+    schema = LocationIn()
+    assert set(payload["properties"]) == set(schema.fields)
+    assert set(payload.get("required", [])) == {name for name, f in schema.fields.items() if f.required}
+    assert payload.get("additionalProperties") is False  # marshmallow refuses unknown fields
+    examples = message(spec, "location", "receive").get("examples", [])
+    assert examples
+    for example in examples:
+        schema.load(example["payload"])  # every documented example is accepted by the server's schema
+
+
+def test_the_track_reset_payload_is_the_empty_TrackResetIn(spec):
+    """Is ``track.reset`` documented as the empty object TrackResetIn accepts, and nothing more?"""
+    payload = resolve(spec, message(spec, "track.reset", "receive")["payload"])
+    assert set(payload.get("properties", {})) == set(TrackResetIn().fields) == set()
+    assert payload.get("additionalProperties") is False
+    assert_valid(spec, payload, {}, "the empty track.reset")
+    assert not validator(spec, payload).is_valid({"rep_id": 2})
+
+
+def test_the_documented_drop_reasons_are_the_fence_trackers(spec):
+    """Does the ``location`` ack's ``dropped`` list exactly ``geo.fence.DROP_REASONS``?"""
+    branches = [resolve(spec, b) for b in resolve(spec, reply_payload(spec, "location"))["oneOf"]]
+    [ok] = [b for b in branches if "dropped" in b.get("properties", {})]
+    enum = resolve(spec, ok["properties"]["dropped"])["enum"]
+    assert len(enum) == len(set(enum))
+    assert set(enum) == set(DROP_REASONS)
+
+
+def test_a_composed_popup_has_exactly_the_documented_keys(spec, app):
+    """Does the ``popup`` message list every top-level key of a real popup (and no key it never has), and
+    does the popup — its talk-tracks and counters included — match the documented schemas?"""
+    from app.models import Place, User
+    from app.services.scenarios import compose_popup, rep_facts
+
+    payload = message(spec, "popup", "send")["payload"]
+    schema = resolve(spec, payload)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "rep@demo.battlemap"))
+        place_id = db.session.scalar(select(Place.id).where(Place.region_id == user.region_id,
+                                                            Place.category == "tier3_hospital").order_by(Place.id))
+        popup = compose_popup(rep=rep_facts(user), place_id=place_id, distance_m=50.0, record=False)
+    assert popup["talk_tracks"] and popup["counters"], "the demo hospital's card should have both"
+    assert set(schema["properties"]) == set(popup)
+    assert set(schema["required"]) == set(popup)
+    assert_valid(spec, payload, popup, "a composed popup")
+    for kind in ("talk_tracks", "counters"):
+        item_schema = resolve(spec, schema["properties"][kind]["items"])
+        for item in popup[kind]:
+            assert set(item) == set(item_schema["properties"]), kind
+
+
+def test_the_servers_real_acks_and_pushes_match_the_documented_schemas(spec, field, app):
+    """Over a real /field connection: do the ``location`` and ``track.reset`` acks (used, dropped, refused)
+    and the pushed ``popup`` validate against what the document says?"""
+    hospital = place_by_category(app, "tier3_hospital")
+    sock = field()
+    location_ack = reply_payload(spec, "location")
+    reset_ack = reply_payload(spec, "track.reset")
+
+    def location(payload):
+        return sock.emit("location", payload, namespace="/field", callback=True)
+
+    used = location({"lat": hospital.lat, "lon": hospital.lon, "accuracy_m": 10, "ts": T0})
+    assert used["ok"] and used["popups"] == 1
+    dropped = location({"lat": hospital.lat, "lon": hospital.lon, "accuracy_m": 10, "ts": T0})
+    assert dropped.get("dropped") == "out_of_order"
+    refused = location({"lat": 200, "lon": hospital.lon})
+    assert refused["ok"] is False
+    unknown = location({"lat": hospital.lat, "lon": hospital.lon, "speed": 3})
+    for ack, what in ((used, "used fix"), (dropped, "dropped fix"), (refused, "invalid fix"), (unknown, "bad field")):
+        assert_valid(spec, location_ack, ack, f"the location ack of a {what}")
+
+    done = sock.emit("track.reset", {}, namespace="/field", callback=True)
+    bad = sock.emit("track.reset", {"rep_id": 2}, namespace="/field", callback=True)
+    assert done == {"ok": True} and bad["ok"] is False
+    for ack in (done, bad):
+        assert_valid(spec, reset_ack, ack, "a track.reset ack")
+
+    [popup] = [m["args"][0] for m in sock.get_received("/field") if m["name"] == "popup"]
+    assert_valid(spec, message(spec, "popup", "send")["payload"], popup, "a pushed popup")
+
+
+def test_pack_updated_payload_matches_the_notifier(spec):
+    """Are the documented ``pack.updated`` keys the ones ``push_pack_updated`` sends, version nullable?"""
+    payload = message(spec, "pack.updated", "send")["payload"]
+    source = inspect.getsource(notifier.push_pack_updated)
+    sent = set(re.findall(r'"(\w+)":', re.search(r"payload = (\{.*?\})", source).group(1)))
+    assert set(resolve(spec, payload)["properties"]) == sent == {"pack_id", "version"}
+    for version in (3, None):
+        assert_valid(spec, payload, {"pack_id": "procurement-led-hospitals", "version": version}, "pack.updated")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "app/realtime/field.py raises ConnectionRefusedError(error_body(...)) with ONE argument, which "
+    "python-socketio turns into {'message': str(dict)}: the client's connect_error has no .data (the PWA "
+    "reads err.data.error.code). Fix: ConnectionRefusedError(err.message, error_body(err.code, err.message)); "
+    "then drop this marker."))
+def test_a_refused_connection_sends_the_documented_error_shape(spec, app):
+    """Is the ``connect_error`` packet's ``data`` the documented error shape, with the token's code?"""
+    reply = spec["operations"]["acceptConnection"]["reply"]
+    [msg] = [resolve(spec, ref) for ref in reply["messages"]]
+    assert msg["name"] == "connect_error"
+    with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
+        FieldNamespace(notifier.FIELD_NAMESPACE).on_connect({"token": "forged"})
+    packet = refused.value.error_args  # what python-socketio puts in the CONNECT_ERROR packet
+    assert "data" in packet, f"connect_error carries no data: {packet}"
+    assert_valid(spec, msg["payload"], packet["data"], "the connect_error data")
+    assert packet["data"]["error"]["code"] == "token_invalid"
