@@ -244,11 +244,6 @@ def test_pack_updated_payload_matches_the_notifier(spec):
         assert_valid(spec, payload, {"pack_id": "procurement-led-hospitals", "version": version}, "pack.updated")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app/realtime/field.py raises ConnectionRefusedError(error_body(...)) with ONE argument, which "
-    "python-socketio turns into {'message': str(dict)}: the client's connect_error has no .data (the PWA "
-    "reads err.data.error.code). Fix: ConnectionRefusedError(err.message, error_body(err.code, err.message)); "
-    "then drop this marker."))
 def test_a_refused_connection_sends_the_documented_error_shape(spec, app):
     """Is the ``connect_error`` packet's ``data`` the documented error shape, with the token's code?"""
     reply = spec["operations"]["acceptConnection"]["reply"]

@@ -457,3 +457,31 @@ def test_wrong_password_is_explained_in_chinese(phone, site):
     phone.wait_for_selector("[data-testid=login-error]")
     assert phone.inner_text("[data-testid=login-error]") == "邮箱或密码错误"
     assert phone.locator("[data-testid=nearby-list]").count() == 0
+
+
+def test_an_expired_login_asks_again_and_loses_nothing_recorded_offline(phone, site):
+    """When the server stops accepting the token, does the rep log in again and find the offline work sent?"""
+    b = site.places()[1]
+    log_in(phone, site)
+    wait_online(phone)
+    wait_worker(phone)
+    go_offline(phone)
+    simulate(phone, b["id"])
+    card(phone, b["id"], "bundle")
+    phone.click("[data-testid=feedback-used]")
+    wait_outbox(phone, 1)
+    phone.evaluate("localStorage.setItem('bm.token', 'not-a-token')")
+    phone.context.set_offline(False)
+    phone.reload()
+    phone.wait_for_selector("[data-testid=session-expired]", timeout=WAIT_MS)
+    assert "登录已过期" in phone.inner_text("[data-testid=session-expired]")
+    assert phone.input_value("[data-testid=login-email] input") == "rep@demo.battlemap"
+    shot(phone, "16-session-expired")
+    # (the service worker's Background Sync may already have replayed the request it queued offline, with the
+    # token it had then: the app's outbox still sends it, and the server keeps the one id once)
+    phone.click("[data-testid=login-submit]")
+    wait_online(phone)
+    wait_outbox(phone, 0)
+    feedback = site.events("card_feedback", b["id"])
+    assert len(feedback) == 1 and json.loads(feedback[0][1])["rating"] == "used"
+    assert phone.errors == []

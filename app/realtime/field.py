@@ -41,7 +41,7 @@ class FieldNamespace(Namespace):
         try:
             user = auth_service.user_from_token(token)
         except AppError as err:
-            raise ConnectionRefusedError(error_body(err.code, err.message)) from err
+            raise ConnectionRefusedError(err.message, error_body(err.code, err.message)) from err
         # Who the rep is and what they read, kept for the connection: a location fix then needs no user query.
         rep = rep_facts(user)
         locale = normalize_locale(auth.get("locale"), default=rep.locale)

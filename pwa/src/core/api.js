@@ -15,6 +15,13 @@ export class ApiError extends Error {
   }
 }
 
+const EXPIRED = ["token_expired", "token_invalid", "token_missing", "session_unknown"];
+let onExpired = () => {};
+
+/** Called when the server no longer accepts the token (the app asks the rep to log in again, keeping data). */
+export function whenSessionExpires(fn) { onExpired = fn; }
+export function isExpired(code) { return EXPIRED.includes(code); }
+
 export async function api(path, { method = "GET", body, headers = {}, raw = false } = {}) {
   const init = { method, headers: { ...headers } };
   if (session.token) init.headers.Authorization = `Bearer ${session.token}`;
@@ -31,6 +38,10 @@ export async function api(path, { method = "GET", body, headers = {}, raw = fals
   if (raw) return response;
   if (response.status === 204 || response.status === 304) return null;
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.error);
+  if (!response.ok) {
+    const error = new ApiError(response.status, data.error);
+    if (response.status === 401 && session.token && isExpired(error.code)) onExpired(error.code);
+    throw error;
+  }
   return data;
 }

@@ -13,6 +13,7 @@ function readUser() {
 export const session = reactive({
   token: localStorage.getItem(STORAGE_TOKEN),
   user: readUser(),
+  expired: null,
 });
 
 export function setSession(token, user) {
@@ -20,6 +21,13 @@ export function setSession(token, user) {
   session.user = user;
   localStorage.setItem(STORAGE_TOKEN, token);
   localStorage.setItem(STORAGE_USER, JSON.stringify(user));
+}
+
+/** The token is no longer good: ask for a login, but keep who it was (and everything stored offline). */
+export function expireSession(reason) {
+  session.token = null;
+  session.expired = reason;
+  localStorage.removeItem(STORAGE_TOKEN);
 }
 
 export function clearSession() {

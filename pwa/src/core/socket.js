@@ -3,16 +3,18 @@
 // the outbox has been flushed, so the server knows which cards were already shown offline.
 import { io } from "socket.io-client";
 import { reactive } from "vue";
+import { isExpired } from "@/core/api";
 import { ACK_TIMEOUT_MS, EV_LOCATION, EV_PACK_UPDATED, EV_POPUP, EV_TRACK_RESET, SOCKET_NAMESPACE } from "@/constants";
 
 export const link = reactive({ connected: false, ready: false, error: null });
 
 let socket = null;
 let credentials = null;
-const handlers = { popup: () => {}, packUpdated: () => {}, beforeReady: async () => {} };
+const handlers = { popup: () => {}, packUpdated: () => {}, beforeReady: async () => {}, expired: () => {} };
 
 export function onPopup(fn) { handlers.popup = fn; }
 export function onPackUpdated(fn) { handlers.packUpdated = fn; }
+export function onExpired(fn) { handlers.expired = fn; }
 /** Work to finish after each (re)connect before fixes flow (the outbox flush). */
 export function beforeReady(fn) { handlers.beforeReady = fn; }
 
@@ -42,6 +44,7 @@ export function connect(token, locale, { now = true } = {}) {
     link.connected = false;
     link.ready = false;
     link.error = err?.data?.error?.code || "network_error";
+    if (isExpired(link.error)) { handlers.expired(link.error); disconnect(); }
   });
   socket.on(EV_POPUP, (p) => handlers.popup(p));
   socket.on(EV_PACK_UPDATED, (p) => handlers.packUpdated(p));

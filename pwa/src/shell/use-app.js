@@ -1,11 +1,11 @@
 // The app's lifecycle: log in, start (bundle from IndexedDB, socket, outbox, location), react to the network
 // coming and going, flush on hide, refresh the bundle on pack.updated / reconnect / every 15 minutes.
-import { api } from "@/core/api";
+import { api, whenSessionExpires } from "@/core/api";
 import { clearAll } from "@/core/db";
 import { applyLocale, currentLocale } from "@/core/i18n";
 import { flush, refreshOutboxState } from "@/core/outbox";
-import { beforeReady, connect, disconnect, link, onPackUpdated, onPopup, pause, resume } from "@/core/socket";
-import { clearSession, session, setSession } from "@/core/session";
+import { beforeReady, connect, disconnect, link, onExpired, onPackUpdated, onPopup, pause, resume } from "@/core/socket";
+import { clearSession, expireSession, session, setSession } from "@/core/session";
 import { loadStoredBundle, syncBundle } from "@/core/sync";
 import { receivePopup, resetField, restoreFenceState, saveNow, startWatching } from "@/rep/use-field";
 import { loadPlan } from "@/rep/use-plan";
@@ -41,6 +41,8 @@ export async function start() {
   app.started = true;
   await Promise.all([loadStoredBundle(), restoreFenceState(), refreshOutboxState(), loadPlan()]);
   onPopup((p) => receivePopup(p));
+  onExpired(sessionExpired);
+  whenSessionExpires(sessionExpired);
   onPackUpdated(() => { app.packUpdates += 1; syncBundle().catch(() => {}); });
   beforeReady(async () => { await flush(); syncBundle().catch(() => {}); });
   window.addEventListener("online", whenOnline);
@@ -54,8 +56,29 @@ export async function start() {
   if (session.user?.role === "rep" || session.user?.role === "manager" || session.user?.role === "admin") startWatching();
 }
 
+function sessionExpired(reason) {
+  stop();
+  expireSession(reason);
+}
+
+/** Undo start(): listeners, timers, the socket (the data stays: a re-login carries on). */
+function stop() {
+  clearInterval(refreshTimer);
+  window.removeEventListener("online", whenOnline);
+  window.removeEventListener("offline", whenOffline);
+  document.removeEventListener("visibilitychange", onHidden);
+  disconnect();
+  app.started = false;
+}
+
 export async function login(email, password) {
   const answer = await api("/auth/login", { method: "POST", body: { email, password } });
+  if (session.user && session.user.id !== answer.user.id) {
+    // another person on a shared phone: nothing of the previous one stays (their events were sent or refused)
+    await clearAll();
+    await resetField();
+  }
+  session.expired = null;
   setSession(answer.token, answer.user);
   api("/auth/me", { method: "PATCH", body: { locale: currentLocale() } }).catch(() => {});
   await start();
@@ -64,15 +87,10 @@ export async function login(email, password) {
 
 export async function logout() {
   await flush().catch(() => {});
-  clearInterval(refreshTimer);
-  window.removeEventListener("online", whenOnline);
-  window.removeEventListener("offline", whenOffline);
-  document.removeEventListener("visibilitychange", onHidden);
-  disconnect();
+  stop();
   await resetField();
   await clearAll();
   clearSession();
-  app.started = false;
   location.reload();
 }
 
