@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import uuid
 
 import pytest
 from flask_migrate import upgrade
@@ -119,6 +120,38 @@ def no_rules(app):
         db.session.query(TriggerRule).delete()
         packs_changed()
         db.session.commit()
+
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_admin():
+    """An autocommit connection to PostgreSQL's test database (skips, or fails in CI, when there is none)."""
+    import psycopg
+
+    try:
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.Error as err:
+        need_service("PostgreSQL", f"{POSTGRES_URL}: {err}")
+
+
+@pytest.fixture(scope="module")
+def pg_app():
+    """The demo on a PostgreSQL database of its own (created per module, built through the migrations)."""
+    name = f"battlemap_test_{uuid.uuid4().hex[:10]}"
+    with postgres_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    app = create_app(make_config(url.replace("postgresql://", "postgresql+psycopg://", 1)))
+    try:
+        build_demo_database(app)
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        with postgres_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def place_by_category(app, category: str):

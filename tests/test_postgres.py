@@ -1,45 +1,11 @@
 """The core loop on PostgreSQL: migrations, demo load, login, places, compare and a popup."""
 
-import os
 import time
-import uuid
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app import create_app
 from app.extensions import db, socketio
-from tests.conftest import build_demo_database, make_config, need_service
-
-BASE_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _admin_connection():
-    import psycopg
-
-    try:
-        return psycopg.connect(BASE_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error as err:
-        need_service("PostgreSQL", f"{BASE_URL}: {err}")
-
-
-@pytest.fixture(scope="module")
-def pg_app():
-    name = f"battlemap_test_{uuid.uuid4().hex[:10]}"
-    with _admin_connection() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = BASE_URL.rsplit("/", 1)[0] + f"/{name}"
-    app = create_app(make_config(url.replace("postgresql://", "postgresql+psycopg://", 1)))
-    try:
-        build_demo_database(app)
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with _admin_connection() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_migrations_match_models_on_postgres(pg_app):

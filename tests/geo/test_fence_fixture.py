@@ -11,46 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from geo import FenceSettings, FenceTracker, Fix, GeoIndex, PlaceSpec
+from geo import FenceSettings
 from geo.fence import DROP_REASONS
+from scripts.make_fence_fixture import replay as generator_replay
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "fence_tracks.json"
 HINT = "regenerate with scripts/make_fence_fixture.py and make the JS engine agree"
-REP = 1
 DATA = json.loads(FIXTURE.read_text(encoding="utf-8"))
-SPECS = [PlaceSpec(p["id"], p["lat"], p["lon"], p["radius_m"]) for p in DATA["places"]]
-INDEX = GeoIndex.build(SPECS)
-
-
-def _num(v):
-    """Fixture value → what the tracker gets: non-finite numbers are stored as 'NaN' / 'Infinity'."""
-    return float(v) if isinstance(v, str) else v
 
 
 def replay(track: dict) -> tuple[list[dict], dict]:
-    """(place events and drops as the fixture records them, final export_state) for one track."""
-    index = INDEX
-    changes = {c["at"]: set(c["remove"]) for c in track["index_changes"]}
-    removed: set[int] = set()
-    tracker = FenceTracker(FenceSettings(**track["settings"]))
-    out = []
-    for i, f in enumerate(track["fixes"]):
-        if i in changes:
-            removed |= changes[i]
-            index = GeoIndex.build([s for s in SPECS if s.id not in removed])
-        fix = Fix(_num(f[0]), _num(f[1]), _num(f[2]), f[3], f[4] if len(f) > 4 else None)
-        for e in tracker.update(REP, fix, index):
-            if e.zone_id is not None:  # zones are not part of the JS engine
-                continue
-            ev = {"fix": i, "event": e.event, "ts_ms": e.ts_ms}
-            if e.place_id is not None:
-                ev["place_id"] = e.place_id
-            if e.reason is not None:
-                ev["reason"] = e.reason
-            if e.distance_m is not None:
-                ev["distance_m"] = round(e.distance_m, 6)
-            out.append(ev)
-    return out, tracker.export_state(REP)
+    """(place events and drops as the fixture records them, final export_state): the generator's own replay."""
+    return generator_replay(track, DATA["places"])
 
 
 def _first_difference(expected: list[dict], actual: list[dict]) -> str:
