@@ -36,9 +36,17 @@ let cardListeners = [];
 /** Subscribe to every card shown (used by the plan to open a stop's selection on arrival). */
 export function onCard(fn) { cardListeners.push(fn); }
 
+/** Work that must not delay the card: it runs after the next frame is painted. */
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
+// The nearby list follows the position one frame late, so a fix that opens a card renders the card first.
+const nearbyAnchor = shallowRef(null);
+
 export const nearby = computed(() => {
   const b = bundle.value;
-  const here = field.position;
+  const here = nearbyAnchor.value;
   const list = [...b.places.values()].map((p) => ({ ...p, distance_m: here ? haversineM(here.lat, here.lon, p.lat, p.lon) : null }));
   if (!here) return list.sort((a, b2) => a.name.localeCompare(b2.name, "zh-CN"));
   return list.filter((p) => p.distance_m <= NEARBY_RADIUS_M).sort((a, b2) => a.distance_m - b2.distance_m);
@@ -82,6 +90,11 @@ export async function restoreFenceState() {
     try { tracker.value.importState(state); } catch { tracker.value.forget(); }
   }
   field.position = await kvGet("position");
+  nearbyAnchor.value = field.position;
+  const since = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+  for (const h of await db.history.where("at").aboveOrEqual(since).toArray()) {
+    lastShown.set(Number(h.place_id), Math.max(lastShown.get(Number(h.place_id)) || 0, new Date(h.at).getTime()));
+  }
 }
 
 function saveSoon() {
@@ -100,9 +113,13 @@ function cooldownMs() {
   return 1000 * (bundle.value.settings?.fence?.cooldown_s ?? DEFAULT_FENCE_SETTINGS.cooldown_s);
 }
 
-async function shownRecently(placeId) {
-  const since = new Date(Date.now() - cooldownMs()).toISOString();
-  return (await db.history.where("place_id").equals(Number(placeId)).filter((h) => h.at >= since).count()) > 0;
+// place id → when its card was last shown (from today's history at start, then kept here): the offline card
+// path asks it without an IndexedDB read.
+const lastShown = new Map();
+
+function shownRecently(placeId) {
+  const at = lastShown.get(Number(placeId));
+  return at != null && Date.now() - at < cooldownMs();
 }
 
 export function openCard(card) {
@@ -115,11 +132,15 @@ export function openCard(card) {
   }));
 }
 
-async function remember(card, source) {
-  await db.history.put(plain({ id: card.id, place_id: Number(card.place.id), at: new Date().toISOString(), source,
-    event: card.event, card }));
-  field.shownToday += 1;
+/** Keep the card in history: at once in memory, in IndexedDB once the card is on screen. */
+function remember(card, source) {
+  const at = new Date();
+  lastShown.set(Number(card.place.id), at.getTime());
   cardListeners.forEach((fn) => fn(card));
+  return new Promise((resolve) => afterPaint(() => {
+    db.history.put(plain({ id: card.id, place_id: Number(card.place.id), at: at.toISOString(), source,
+      event: card.event, card })).finally(() => { field.shownToday += 1; resolve(); });
+  }));
 }
 
 /** A server `popup`: shown as it comes. */
@@ -129,14 +150,14 @@ export async function receivePopup(popup) {
   await remember(card, "server");
 }
 
-async function showOffline(placeId, distanceM, event) {
-  if (await shownRecently(placeId)) return;
+function showOffline(placeId, distanceM, event) {
+  if (shownRecently(placeId)) return;
   const card = composeCard(bundle.value, placeId, { id: newId(), distanceM, event });
   if (!card) return;
   openCard(card);
-  await remember(card, "offline");
-  await record("card_shown_offline", { placeId: Number(placeId), popupId: card.id,
-    data: { event, distance_m: distanceM == null ? null : Math.round(distanceM) } });
+  remember(card, "offline");
+  afterPaint(() => record("card_shown_offline", { placeId: Number(placeId), popupId: card.id,
+    data: { event, distance_m: distanceM == null ? null : Math.round(distanceM) } }));
 }
 
 /** The bundle changed (a pack was published): the open card shows the new content at once, same id. */
@@ -157,6 +178,7 @@ export function previewCard(placeId) {
 export async function handleFix(fix) {
   performance.mark("bm-fix");
   field.position = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m, ts_ms: fix.ts_ms };
+  afterPaint(() => { nearbyAnchor.value = field.position; });
   const events = tracker.value.update(fix, index);
   saveSoon();
   const localDrop = events.find((e) => e.event === "drop");
@@ -171,9 +193,9 @@ export async function handleFix(fix) {
   }
   field.drop = localDrop ? localDrop.reason : null;
   for (const e of events) {
-    if (e.event === "enter") await showOffline(e.place_id, e.distance_m, "enter_place");
+    if (e.event === "enter") showOffline(e.place_id, e.distance_m, "enter_place");
     else if (e.event === "dwell" && bundle.value.cards.get(Number(e.place_id))?.dwell) {
-      await showOffline(e.place_id, e.distance_m, "dwell");
+      showOffline(e.place_id, e.distance_m, "dwell");
     }
   }
 }
@@ -218,5 +240,7 @@ export async function resetField() {
   stopWatching();
   tracker.value.forget();
   Object.assign(field, { position: null, location: "off", drop: null, card: null, cardOpen: false, dwellPlaceId: null, shownToday: 0 });
+  nearbyAnchor.value = null;
+  lastShown.clear();
   cardListeners = [];
 }
