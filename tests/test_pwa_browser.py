@@ -125,8 +125,8 @@ def state(page, expr: str):
 
 def log_in(page, site: Site, email: str = "rep@demo.battlemap") -> None:
     page.goto(site.base)
-    page.fill("[data-testid=login-email] input", email)
-    page.fill("[data-testid=login-password] input", DEMO_PASSWORD)
+    page.fill("[data-testid=login-email]", email)
+    page.fill("[data-testid=login-password]", DEMO_PASSWORD)
     page.click("[data-testid=login-submit]")
     page.wait_for_function("window.__battlemap && window.__battlemap.bundle.version", timeout=WAIT_MS)
 
@@ -452,7 +452,7 @@ def test_the_plan_has_every_stops_card_ready_offline_and_opens_with_the_chosen_c
 
 def test_wrong_password_is_explained_in_chinese(phone, site):
     phone.goto(site.base)
-    phone.fill("[data-testid=login-password] input", "wrong")
+    phone.fill("[data-testid=login-password]", "wrong")
     phone.click("[data-testid=login-submit]")
     phone.wait_for_selector("[data-testid=login-error]")
     assert phone.inner_text("[data-testid=login-error]") == "邮箱或密码错误"
@@ -475,7 +475,7 @@ def test_an_expired_login_asks_again_and_loses_nothing_recorded_offline(phone, s
     phone.reload()
     phone.wait_for_selector("[data-testid=session-expired]", timeout=WAIT_MS)
     assert "登录已过期" in phone.inner_text("[data-testid=session-expired]")
-    assert phone.input_value("[data-testid=login-email] input") == "rep@demo.battlemap"
+    assert phone.input_value("[data-testid=login-email]") == "rep@demo.battlemap"
     shot(phone, "16-session-expired")
     # (the service worker's Background Sync may already have replayed the request it queued offline, with the
     # token it had then: the app's outbox still sends it, and the server keeps the one id once)
