@@ -179,6 +179,16 @@ def go_online(page) -> None:
     wait_online(page)
 
 
+def offline_card(page, site: Site, place: dict):
+    """Log in online (bundle stored, worker in control), lose the network, walk into ``place``: its offline card."""
+    log_in(page, site)
+    wait_online(page)
+    wait_worker(page)
+    go_offline(page)
+    simulate(page, place["id"])
+    return card(page, place["id"], "bundle")
+
+
 def english_outside_user_content(text: str, user_content: list[str]) -> str:
     """What is left of ``text`` once data (names, titles, the pack's own Chinese texts) is taken out."""
     for value in sorted(user_content, key=len, reverse=True):
@@ -366,12 +376,7 @@ def _user_content(bundle: dict, place: dict) -> list[str]:
 def test_check_in_and_outcome_recorded_offline_arrive_once(phone, site):
     """Can a rep with no signal check in, write the visit up and record an outcome, and is each stored once?"""
     d = site.places()[3]
-    log_in(phone, site)
-    wait_online(phone)
-    wait_worker(phone)
-    go_offline(phone)
-    simulate(phone, d["id"])
-    card(phone, d["id"], "bundle")
+    offline_card(phone, site, d)
     phone.click("[data-testid=checkin]")
     phone.click("[data-testid=checkin-confirm]")
     phone.wait_for_selector("[data-testid=checkin-done]")
@@ -462,12 +467,7 @@ def test_wrong_password_is_explained_in_chinese(phone, site):
 def test_an_expired_login_asks_again_and_loses_nothing_recorded_offline(phone, site):
     """When the server stops accepting the token, does the rep log in again and find the offline work sent?"""
     b = site.places()[1]
-    log_in(phone, site)
-    wait_online(phone)
-    wait_worker(phone)
-    go_offline(phone)
-    simulate(phone, b["id"])
-    card(phone, b["id"], "bundle")
+    offline_card(phone, site, b)
     phone.click("[data-testid=feedback-used]")
     wait_outbox(phone, 1)
     phone.evaluate("localStorage.setItem('bm.token', 'not-a-token')")
