@@ -1,4 +1,5 @@
-"""Flask CLI commands: ``flask demo load``, ``flask packs validate|import|export``, ``flask scheduler run``."""
+"""Flask CLI commands: ``flask demo load``, ``flask packs validate|import|export``, ``flask catalog import|export``,
+``flask scheduler run``."""
 
 import contextlib
 from pathlib import Path
@@ -182,6 +183,71 @@ def places_import(csv_file, crs, region):
     click.echo(f"{counts['created']} places created, {counts['updated']} updated (coordinates from {crs}).")
 
 
+catalog_cli = AppGroup("catalog", help="The product catalog (产品目录): import and export CSV or YAML.")
+
+
+def _catalog_format(path: str | None, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    return "csv" if path and path.lower().endswith(".csv") else "yaml"
+
+
+@catalog_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "yaml"]), help="Default: from the file name (.csv, "
+              "else YAML).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the messages.")
+def catalog_import(file: str, fmt: str | None, lang: str):
+    """Create or update products from FILE (shaped like app/demo/data/products.yaml, or CSV; docs/catalog.md).
+
+    The whole file is validated first: one error and nothing is written. Products not in the file stay.
+    """
+    from app import i18n
+    from app.services import audit
+    from app.services.catalog import CATALOG, PRODUCT, CatalogInvalid, import_rows, read_file, validate_rows
+
+    text = Path(file).read_text(encoding="utf-8-sig")
+    rows, problems = read_file(text, _catalog_format(file, fmt))
+
+    def bar(items):
+        with click.progressbar(items, label=i18n.message("catalog.progress", lang)) as it:
+            yield from it
+
+    try:
+        if problems:  # unreadable parts: still say everything else that is wrong
+            more = validate_rows(rows)[1]
+            raise CatalogInvalid(sorted([*problems, *more], key=lambda p: p.line), lang)
+        counts = import_rows(rows, locale=lang, progress=bar if len(rows) > 200 else (lambda it: it))
+    except CatalogInvalid as err:
+        db.session.rollback()
+        lines = [p.render(lang) for p in err.problems]
+        raise click.ClickException("\n".join([*lines, err.message])) from err
+    if counts["created"] or counts["updated"]:
+        audit.record(actor=None, action="catalog.imported", target_type=PRODUCT, target_id=None, region_id=None,
+                     detail={"file": Path(file).name, **counts, "counter": CATALOG})
+    db.session.commit()
+    click.echo(i18n.message("catalog.imported", lang, {"count": len(rows), **counts}))
+
+
+@catalog_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "yaml"]), help="Default: from -o's name, else YAML.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: standard output).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def catalog_export(fmt: str | None, output: str | None, lang: str):
+    """Write every product as YAML or CSV that `flask catalog import` reads back unchanged."""
+    from app import i18n
+    from app.services.catalog import export_rows, to_csv, to_yaml
+
+    rows = export_rows()
+    text = to_csv(rows) if _catalog_format(output, fmt) == "csv" else to_yaml(rows)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(i18n.message("catalog.exported", lang, {"count": len(rows), "file": output}), err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 zones_cli = AppGroup("zones", help="Zones (polygons with a zone type).")
 
 
@@ -218,6 +284,7 @@ def init_app(app) -> None:
     app.cli.add_command(geo_cli)
     app.cli.add_command(places_cli)
     app.cli.add_command(zones_cli)
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(scheduler_cli)
 
     @app.shell_context_processor

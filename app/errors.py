@@ -19,6 +19,9 @@ class AppError(Exception):
     code = "bad_request"
     message = "Bad request."
 
+    detail: dict = {}
+    """Extra keys for the error object (beside code, message and fields), e.g. what could be built instead."""
+
     def __init__(self, message: str | None = None, *, code: str | None = None, fields: dict | None = None):
         super().__init__(message or self.message)
         self.message = message or self.message
@@ -54,12 +57,12 @@ class RateLimited(AppError):
     status, code, message = 429, "rate_limited", "Too many attempts; wait a moment and try again."
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: str, fields: dict | None = None, detail: dict | None = None) -> dict:
+    return {"error": {**(detail or {}), "code": code, "message": message, "fields": fields or {}}}
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    response = jsonify(error_body(code, message, fields))
+def error_response(status: int, code: str, message: str, fields: dict | None = None, detail: dict | None = None):
+    response = jsonify(error_body(code, message, fields, detail))
     response.status_code = status
     return response
 
@@ -71,7 +74,7 @@ def _snake(name: str) -> str:
 def init_app(app) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(err: AppError):
-        return error_response(err.status, err.code, err.message, err.fields)
+        return error_response(err.status, err.code, err.message, err.fields, err.detail)
 
     @app.errorhandler(429)
     def handle_rate_limited(err: HTTPException):

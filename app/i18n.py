@@ -22,7 +22,7 @@ LIST_SEPARATORS = {"zh": "、", "en": ", "}
 """How a list-valued fact is joined (tags, competitors, resolved codes)."""
 
 CODED_FACTS = {"stage": "stages", "skill_level": "skills", "role": "roles", "weekday": "weekdays",
-               "category": "categories", "zone_type": "zone_types"}
+               "category": "categories", "zone_type": "zone_types", "option": "options"}
 """Fact key → the catalogue section its value (a code) is looked up in."""
 
 CODED_LIST_FACTS = {"stages": "stages", "skill_levels": "skills", "roles": "roles", "weekdays": "weekdays",

@@ -35,6 +35,8 @@ class User(db.Model):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    counter_type: Mapped[str | None] = mapped_column(ForeignKey("counter_types.key"),
+                                                     doc="a guide's counter (CounterType.key)")
 
     region: Mapped[Region | None] = relationship()
 
@@ -218,19 +220,79 @@ class TriggerRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+PRODUCT_KINDS = ("device", "accessory", "consumable", "software", "service")
+PRODUCT_TIERS = ("economy", "standard", "premium")
+PRODUCT_CHANNELS = ("b2b", "retail")
+PROMISE_KINDS = ("warranty", "response", "onsite", "uptime", "training", "delivery", "other")
+
+
 class Product(db.Model):
+    """One catalog item (SKU). The fields map one to one onto the solver's ``Product`` (see docs/catalog.md).
+
+    ``category`` is the product line (medical | retail | home_health) used to browse the catalog; ``channel``
+    says who sells it: ``b2b`` (a rep to a client site) or ``retail`` (a guide at a store counter).
+    ``promises`` are the service promises attached to this item, each saying what it covers, so two items'
+    warranties never read as one flattened list: ``{"covers", "kind", "value", "unit", "text"}``.
+    """
+
     __tablename__ = "products"
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
-    category: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32), doc="product line: medical | retail | home_health")
+    channel: Mapped[str] = mapped_column(String(16), default="b2b", index=True)
+    tier: Mapped[str] = mapped_column(String(16))
     price_cny: Mapped[int]
     delivery_days: Mapped[int]
-    service_commitments: Mapped[list] = mapped_column(JSON, default=list)
     needs: Mapped[list] = mapped_column(JSON, default=list)
-    tier: Mapped[str] = mapped_column(String(16))
-    fits_categories: Mapped[list] = mapped_column(JSON, default=list)
+    fits_categories: Mapped[list] = mapped_column(JSON, default=list, doc="place category keys; [] = any")
+    counter_types: Mapped[list] = mapped_column(JSON, default=list, doc="counter type keys; [] = any counter")
+    promises: Mapped[list] = mapped_column(JSON, default=list)
+    requires_any: Mapped[list] = mapped_column(JSON, default=list, doc="chosen only with one of these SKUs")
+    excludes: Mapped[list] = mapped_column(JSON, default=list, doc="never in one option with these SKUs")
+    slot: Mapped[str | None] = mapped_column(String(64), doc="one main item per slot in an option")
+    max_qty: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def service_commitments(self) -> list[str]:
+        """The promises as the sentences older code (and the compare contract) lists."""
+        return [p["text"] for p in self.promises or ()]
+
+
+class CounterType(db.Model):
+    """A kind of store counter a guide works at (KA商超专柜, 连锁药房…); data, like ``ZoneType``."""
+
+    __tablename__ = "counter_types"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+
+
+class ShopperType(db.Model):
+    """A kind of shopper at the counter (子女为父母选购, 慢病自用…) that talk-tracks can target."""
+
+    __tablename__ = "shopper_types"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ComparisonShare(db.Model):
+    """A read-only snapshot of one comparison, shown to a shopper at ``/s/<token>`` without login.
+
+    ``snapshot`` holds no personal data (no guide's name, id or talk-track why); ``created_by_id`` stays on
+    the row, never in the snapshot.
+    """
+
+    __tablename__ = "comparison_shares"
+    token: Mapped[str] = mapped_column(String(32), primary_key=True, doc="secrets.token_urlsafe(16)")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    snapshot: Mapped[dict] = mapped_column(JSON)
 
 
 class Popup(db.Model):

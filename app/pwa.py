@@ -30,6 +30,12 @@ def index():
     return _send("index.html", REVALIDATE)
 
 
+@bp.get("/s/<token>")
+def shared_comparison(token: str):
+    """A shopper's link to a shared comparison: the shell renders it from /api/v1/public/shares/<token>."""
+    return _send("index.html", REVALIDATE)
+
+
 @bp.get("/sw.js")
 def service_worker():
     response = _send("sw.js", REVALIDATE, mimetype="text/javascript")

@@ -187,8 +187,7 @@ def bench_popup_and_compare() -> list[dict]:
     from sqlalchemy import select
 
     from app.extensions import db, socketio
-    from app.models import Place, Product, User
-    from app.services import solutions
+    from app.models import Place, User
     from app.services.auth import issue_token
 
     results = []
@@ -230,27 +229,7 @@ def bench_popup_and_compare() -> list[dict]:
                         "unit": "ms", "baseline": "target p99", "baseline_value": 50.0,
                         "ratio": round(50.0 / statistics.median(popup_ms), 2)})
 
-        with app.app_context():
-            needs_pool = sorted({n for p in db.session.scalars(select(Product)) for n in p.needs})
-            rng = random.Random(3)
-            cases = [(rng.randint(1, 50) * 10_000, rng.sample(needs_pool, rng.randint(1, 4))) for _ in range(400)]
-            solutions.compare(budget_min=10_000, budget_max=500_000, needs=[])
-            cached = []
-            for low, needs in cases:
-                start = time.perf_counter()
-                solutions.compare(budget_min=low, budget_max=low * 4, needs=needs)
-                cached.append((time.perf_counter() - start) * 1000)
-            uncached = []
-            for low, needs in cases[:100]:
-                start = time.perf_counter()
-                solutions.catalog_changed()
-                solutions.compare(budget_min=low, budget_max=low * 4, needs=needs)
-                uncached.append((time.perf_counter() - start) * 1000)
-            db.session.rollback()
-        p99, base = _percentile(cached, 0.99), _percentile(uncached, 0.99)
-        results.append({"name": "3-option solution comparison p99", "value": round(p99, 3), "unit": "ms",
-                        "baseline": "catalog read from the database on every call (p99)",
-                        "baseline_value": round(base, 3), "ratio": round(base / p99, 2)})
+        # the 3-option comparison is measured by bench/bench_solver.py
         with app.app_context():
             db.engine.dispose()
     return results

@@ -40,6 +40,10 @@ ENTRIES = [
         {"code": "skill_level", "skill_level": "senior"}, {"code": "rep_tags", "tags": ["超声"]},
         {"code": "weekday", "weekday": 3}, {"code": "time_window", "time": "09:30", "from": "08:00", "to": "12:00"},
         {"code": "not_a_condition"}]}},
+    {"rule": "trades_against", "facts": {"option": "premium", "price_diff_cny": -12000, "delivery_diff_days": -5,
+                                         "tier_diff": -0.5, "promise_diff": -1}},
+    {"rule": "budget_short", "facts": {"missing_needs": ["超声", "便携"], "extra_cny": 12000}},
+    {"rule": "premium_tier", "facts": {"tier_share_pct": 80}},
     {"rule": "not_a_code", "facts": {"x": 1}},
 ]
 

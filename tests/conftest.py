@@ -161,3 +161,6 @@ def place_by_category(app, category: str):
         place = db.session.scalars(select(Place).where(Place.category == category).order_by(Place.id)).first()
         db.session.expunge(place)
         return place
+
+
+from tests.browser_kit import browser, phone, site  # noqa: E402, F401  (browser fixtures for every module)

@@ -29,7 +29,7 @@ def test_core_loop_on_postgres(pg_app):
     assert len(detail["context"]["procurement_notices"]) >= 3
 
     compare = client.post("/api/v1/solutions/compare", headers=headers,
-                          json={"budget_min": 10000, "budget_max": 500000, "needs": []})
+                          json={"budget_min": 10000, "budget_max": 500000, "needs": ["超声", "便携"]})
     assert len(compare.get_json()["options"]) == 3
 
     sock = socketio.test_client(pg_app, namespace="/field", auth={"token": token})

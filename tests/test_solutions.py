@@ -36,12 +36,15 @@ def test_compare_returns_three_distinct_options(client, auth, app):
         assert option["total_price"] <= 300_000
         assert option["delivery_days"] > 0
         assert 0 <= option["fit_score"] <= 100
-        assert option["why"] and all(isinstance(w, str) for w in option["why"])
+        assert option["why"] and all(w["rule"] and w["detail"] and "facts" in w for w in option["why"])
         assert set(option["covered_needs"]) == set(needs)
     signatures = {frozenset(i["sku"] for i in o["cost_breakdown"]) for o in options}
     assert len(signatures) == 3
+    assert [o["key"] for o in options] == ["economy", "standard", "premium"]
     totals = [o["total_price"] for o in options]
-    assert totals[0] <= totals[2], "the economy option is not dearer than the premium one"
+    assert totals[0] < totals[1] < totals[2], "prices rise economy → standard → premium"
+    tiers = [o["spend_weighted_tier"] for o in options]
+    assert tiers[0] <= tiers[1] <= tiers[2], "and so does the spend-weighted tier"
 
 
 def test_compare_respects_category(client, auth, app):
@@ -58,13 +61,41 @@ def test_compare_respects_category(client, auth, app):
             assert not fits[item["sku"]] or "tier3_hospital" in fits[item["sku"]]
 
 
-def test_unmet_need_is_explained(client, auth):
-    body = compare(client, auth, budget_min=1000, budget_max=50_000, needs=["火星快递"]).get_json()
-    assert len(body["options"]) == 3
+def test_a_need_nothing_covers_is_an_honest_error_not_three_empty_options(client, auth):
+    """Does a need no product covers get a clear no_fit answer naming it, instead of ¥0 options?"""
+    response = compare(client, auth, budget_min=1000, budget_max=50_000, needs=["火星快递"])
+    error = assert_error_shape(response, 422, "no_fit")
+    assert error["closest"]["uncoverable_needs"] == ["火星快递"]
+    assert any("火星快递" in reason for reason in error["fields"]["budget_max"])
+    assert all(o["total_price"] > 0 for o in error["options"])
+
+
+def test_a_short_budget_says_how_much_more_would_cover_the_needs(client, auth, app):
+    """Below the cheapest full cover, does the answer say "再加 ¥N 可覆盖全部需求"?"""
+    needs = known_needs(app, "medical", 3)
+    response = compare(client, auth, budget_min=0, budget_max=1000, needs=needs)
+    error = assert_error_shape(response, 422, "no_fit")
+    extra = error["closest"]["extra_cny"]
+    assert extra and extra > 0
+    assert any(f"再加 ¥{extra:,} 可覆盖全部需求" in w["detail"] for w in error["why"])
+
+
+def test_option_why_speaks_the_callers_language(client, auth, app):
+    needs = known_needs(app, "retail")
+    body = compare(client, auth, budget_min=20_000, budget_max=300_000, needs=needs, locale="en").get_json()
+    assert [o["name"] for o in body["options"]] == ["Value", "Balanced", "Premium care"]
+    assert all("Covers" in o["why"][0]["detail"] for o in body["options"])
+
+
+def test_no_two_promises_in_an_option_contradict(client, auth, app):
+    needs = known_needs(app, "medical", 4)
+    body = compare(client, auth, budget_min=100_000, budget_max=3_000_000, needs=needs).get_json()
     for option in body["options"]:
-        assert option["missing_needs"] == ["火星快递"]
-        assert any("火星快递" in w for w in option["why"])
-        assert option["fit_score"] < 50
+        seen = {}
+        for p in option["promises"]:
+            key = (p["covers"], p["kind"])
+            assert p["kind"] == "other" or key not in seen, f"{p['text']} contradicts {seen.get(key)}"
+            seen[key] = p["text"]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +123,8 @@ def test_unknown_category_is_422(client, auth):
 
 def test_guide_gets_shopper_talk_tracks_with_the_options(client, auth):
     """Does the guide also get the talk-track for this kind of shopper, chosen by category and explained?"""
-    body = compare(client, auth, budget_min=5_000, budget_max=80_000, needs=[], category="ka_supermarket").get_json()
+    body = compare(client, auth, budget_min=5_000, budget_max=80_000, needs=["收银"],
+                   category="ka_supermarket").get_json()
     assert body["talk_tracks"], "the KA pack speaks to guides"
     assert all({"id", "title", "stage", "lines", "objections"} <= set(t) for t in body["talk_tracks"])
     category = next(w for w in body["talk_track_why"] if w["rule"] == "place_category")
@@ -103,7 +135,8 @@ def test_guide_gets_shopper_talk_tracks_with_the_options(client, auth):
 def test_shopper_why_follows_the_guides_locale(client, auth):
     headers = auth.headers("guide@demo.battlemap")
     assert client.patch("/api/v1/auth/me", json={"locale": "en"}, headers=headers).status_code == 200
-    body = compare(client, auth, budget_min=5_000, budget_max=80_000, needs=[], category="ka_supermarket").get_json()
+    body = compare(client, auth, budget_min=5_000, budget_max=80_000, needs=["收银"],
+                   category="ka_supermarket").get_json()
     details = {w["rule"]: w["detail"] for w in body["talk_track_why"]}
     assert details["place_category"] == "Client type: KA supermarket"
 
@@ -120,8 +153,10 @@ def test_budget_rule_picks_the_shopper_talk_track(client, auth, no_rules):
             "show": [{"pack": "ka-retail-core", "kind": "talk_tracks", "ids": [last]}]}
     created = client.post("/api/v1/rules", json=rule, headers=auth.headers("manager@demo.battlemap"))
     assert created.status_code == 201, created.get_json()
-    big = compare(client, auth, budget_min=100_000, budget_max=300_000, category="ka_supermarket").get_json()
-    small = compare(client, auth, budget_min=5_000, budget_max=50_000, category="ka_supermarket").get_json()
+    big = compare(client, auth, budget_min=100_000, budget_max=300_000, needs=["收银"],
+                  category="ka_supermarket").get_json()
+    small = compare(client, auth, budget_min=5_000, budget_max=50_000, needs=["收银"],
+                    category="ka_supermarket").get_json()
     assert [t["id"] for t in big["talk_tracks"]] == [last]
     [fired] = [w for w in big["talk_track_why"] if w["rule"] == "trigger_rule"]
     assert fired["rule_id"] == created.get_json()["id"]

@@ -31,4 +31,4 @@ def json_body():
     return request.get_json(silent=True)
 
 
-from app.api import auth, events, packs, places, rules, solutions, sync  # noqa: E402, F401
+from app.api import auth, events, packs, places, products, rules, shares, solutions, sync  # noqa: E402, F401

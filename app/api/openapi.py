@@ -6,6 +6,17 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from app.schemas.auth import LoginIn, LoginOut, MeIn, UserOut
+from app.schemas.catalog import (
+    CounterTypeListOut,
+    ProductIn,
+    ProductListOut,
+    ProductOut,
+    ProductPatchIn,
+    ProductQueryIn,
+    ShareCreatedOut,
+    ShareOut,
+    ShopperTypeListOut,
+)
 from app.schemas.events import EventBatchIn, EventBatchOut, EventDoc, EventListOut, EventQueryIn
 from app.schemas.packs import (
     AuditListOut,
@@ -63,6 +74,7 @@ def _json(schema) -> dict:
 
 _pack_key = {"in": "path", "name": "key", "required": True, "schema": {"type": "string"},
              "description": "The pack id, e.g. procurement-led-hospitals"}
+_sku = {"in": "path", "name": "sku", "required": True, "schema": {"type": "string"}, "description": "e.g. HH-BP-U60"}
 _version_number = {"in": "path", "name": "number", "required": True, "schema": {"type": "integer"}}
 
 
@@ -95,6 +107,53 @@ OPERATIONS = [
         "requestBody": {"required": True, **_json(CompareIn)},
         "responses": {"200": {"description": "Exactly three options", **_json(CompareOut)},
                       **_errors(400, 401, 422)},
+    }),
+    # counter mode: catalog, counter and shopper types, shares (issue 8; docs/catalog.md)
+    ("/api/v1/products", "get", {
+        "summary": "Products matching the filters, with the sorted need words they cover (everyone signed in)",
+        "parameters": [{"in": "query", "schema": ProductQueryIn}],
+        "responses": {"200": {"description": "Products and their need words", **_json(ProductListOut)},
+                      **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/products", "post", {
+        "summary": "Add a product (managers and admins); bumps the catalog counter",
+        "requestBody": {"required": True, **_json(ProductIn)},
+        "responses": {"201": {"description": "Created; Location names it", **_json(ProductOut)},
+                      **_errors(400, 401, 403, 409, 422)},
+    }),
+    ("/api/v1/products/{sku}", "get", {
+        "summary": "One product",
+        "parameters": [_sku],
+        "responses": {"200": {"description": "Product", **_json(ProductOut)}, **_errors(401, 404)},
+    }),
+    ("/api/v1/products/{sku}", "patch", {
+        "summary": "Change some fields of a product (managers and admins); bumps the catalog counter",
+        "parameters": [_sku],
+        "requestBody": {"required": True, **_json(ProductPatchIn)},
+        "responses": {"200": {"description": "Product", **_json(ProductOut)}, **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/counter-types", "get", {
+        "summary": "Store counter types (KA商超专柜, 连锁药房…)",
+        "responses": {"200": {"description": "Counter types", **_json(CounterTypeListOut)}, **_errors(401)},
+    }),
+    ("/api/v1/shopper-types", "get", {
+        "summary": "Shopper types talk-tracks can target (子女为父母选购, 慢病自用…)",
+        "responses": {"200": {"description": "Shopper types", **_json(ShopperTypeListOut)}, **_errors(401)},
+    }),
+    ("/api/v1/solutions/shares", "post", {
+        "summary": "Run a comparison (same body as /solutions/compare) and share it: a public link for 7 days, "
+                   "without the guide's personal data",
+        "requestBody": {"required": True, **_json(CompareIn)},
+        "responses": {"201": {"description": "Token, /s/<token> link, expiry and the snapshot",
+                              **_json(ShareCreatedOut)}, **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/public/shares/{token}", "get", {
+        "summary": "A shared comparison, read without login", "security": [],
+        "parameters": [{"in": "path", "name": "token", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The snapshot", **_json(ShareOut)},
+                      "404": _errors(404)["404"],
+                      "410": {"description": "Expired (share_expired)",
+                              **_json({"$ref": "#/components/schemas/Error"})}},
     }),
     # trigger rules and preview (issue 4)
     ("/api/v1/rules", "get", {

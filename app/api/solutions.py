@@ -11,7 +11,7 @@ from app.services import solutions as solution_service
 @login_required
 def compare_solutions():
     data = load(CompareIn(), json_body())
-    result = solution_service.compare(**data)
+    result = solution_service.compare(**{**data, "locale": data.get("locale") or g.user.locale})
     tracks, why = scenarios.shopper_talk_tracks(user=g.user, category=data["category"],
                                                 budget_cny=int(data["budget_max"]))
     return CompareOut().dump({**result, "talk_tracks": tracks, "talk_track_why": why})

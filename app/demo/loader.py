@@ -15,18 +15,19 @@ from app.extensions import db
 from app.models import (
     CompetitorMove,
     Contact,
+    CounterType,
     Place,
     PlaceCategory,
     ProcurementNotice,
-    Product,
     Region,
+    ShopperType,
     User,
     UserRegion,
     Zone,
     ZoneType,
 )
 from app.schemas.rules import RuleIn
-from app.services import geo_state, solutions
+from app.services import catalog, geo_state
 from app.services.auth import hash_password
 from app.services.packs import import_pack, packs_changed
 from app.services.rules import add_rule
@@ -34,6 +35,7 @@ from content_packs import load_all
 
 DATA_DIR = Path(__file__).parent / "data"
 DEMO_PASSWORD = "demo-password"
+GUIDE_COUNTER = "ka_supermarket_counter"
 DEMO_USERS = [
     # email, name, role, skill level, tags
     ("rep@demo.battlemap", "李明", "rep", "intermediate", ["医疗器械", "已交付POC"]),
@@ -41,7 +43,7 @@ DEMO_USERS = [
     ("rep3@demo.battlemap", "王建国", "rep", "senior", ["医疗器械", "已交付POC", "集采经验"]),
     ("rep4@demo.battlemap", "陈静", "rep", "junior", ["快消零售"]),
     ("rep5@demo.battlemap", "刘洋", "rep", "senior", ["快消零售", "KA谈判"]),
-    ("guide@demo.battlemap", "赵敏", "guide", "intermediate", ["门店导购"]),
+    ("guide@demo.battlemap", "赵敏", "guide", "intermediate", ["门店导购"]),  # at GUIDE_COUNTER
     ("manager@demo.battlemap", "周海峰", "manager", None, []),
     ("admin@demo.battlemap", "系统管理员", "admin", None, []),
 ]
@@ -111,14 +113,16 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
         ]
         db.session.add(place)
 
-    products = _read("products.yaml")
-    for row in products:
-        db.session.add(Product(
-            sku=row["sku"], name=row["name"], kind=row["kind"], category=row["category"],
-            price_cny=row["price_cny"], delivery_days=row["delivery_days"],
-            service_commitments=row.get("service_commitments", []), needs=row.get("needs", []),
-            tier=row["tier"], fits_categories=row.get("fits_categories", []),
-        ))
+    for row in _read("counter_types.yaml"):
+        db.session.add(CounterType(key=row["key"], name_zh=row["name_zh"], name_en=row["name_en"]))
+    for row in _read("shopper_types.yaml"):
+        db.session.add(ShopperType(key=row["key"], name_zh=row["name_zh"], name_en=row["name_en"],
+                                   description=row.get("description", "")))
+    db.session.flush()
+    rows, problems = catalog.read_yaml((DATA_DIR / "products.yaml").read_text(encoding="utf-8"))
+    if problems:
+        raise catalog.CatalogInvalid(problems)
+    products = catalog.import_rows(rows)["created"]
 
     packs = load_all()
     for body in packs:
@@ -126,7 +130,8 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
 
     for email, name, role, skill, tags in DEMO_USERS:
         user = User(email=email, name=name, role=role, skill_level=skill, tags=tags,
-                    password_hash=hash_password(DEMO_PASSWORD), region_id=regions["shanghai"].id)
+                    password_hash=hash_password(DEMO_PASSWORD), region_id=regions["shanghai"].id,
+                    counter_type=GUIDE_COUNTER if role == "guide" else None)
         db.session.add(user)
         if role == "manager":
             db.session.flush()
@@ -137,8 +142,8 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
     for row in rules:
         add_rule(user=manager, data=RuleIn().load(row))
     geo_state.bump_version()
-    solutions.catalog_changed()
+    catalog.catalog_changed()
     packs_changed()
     db.session.commit()
-    return {"places": len(places), "zones": len(zones), "products": len(products), "packs": len(packs),
+    return {"places": len(places), "zones": len(zones), "products": products, "packs": len(packs),
             "trigger rules": len(rules), "users": len(DEMO_USERS)}

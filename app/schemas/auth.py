@@ -15,6 +15,7 @@ class UserOut(Schema):
     role = fields.String()
     skill_level = fields.String(allow_none=True)
     locale = fields.String()
+    counter_type = fields.String(allow_none=True, metadata={"description": "a store guide's counter"})
 
 
 class MeIn(Schema):

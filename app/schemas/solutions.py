@@ -1,5 +1,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.models import PRODUCT_CHANNELS
+from app.schemas.catalog import PromiseOut
+
 
 class CompareIn(Schema):
     budget_min = fields.Float(required=True, validate=validate.Range(min=0, error="Budget cannot be negative."))
@@ -7,6 +10,19 @@ class CompareIn(Schema):
     needs = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
                         validate=validate.Length(max=20))
     category = fields.String(load_default=None, allow_none=True)
+    # counter mode (issue 8); unknown keys and SKUs are refused with 422 by the comparison
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRODUCT_CHANNELS),
+                            metadata={"description": "b2b | retail; default retail with a counter_type, else b2b"})
+    counter_type = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "counter type key (GET /counter-types)"})
+    shopper_type = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "shopper type key (GET /shopper-types)"})
+    quantities = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                             values=fields.Integer(validate=validate.Range(min=1, max=999)), load_default=dict,
+                             metadata={"description": "need → units (6 handheld ultrasounds for a family-doctor "
+                                                      "team: {\"超声\": 6}); every key must be one of the needs"})
+    locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("zh", "en")),
+                           metadata={"description": "language of names and why (default: the caller's)"})
 
     @validates_schema
     def _min_not_above_max(self, data, **kwargs):
@@ -19,7 +35,15 @@ class CostItemOut(Schema):
     name = fields.String()
     kind = fields.String()
     tier = fields.String()
-    amount = fields.Integer(metadata={"description": "CNY"})
+    quantity = fields.Integer()
+    unit_price = fields.Integer(metadata={"description": "CNY"})
+    amount = fields.Integer(metadata={"description": "CNY: quantity × unit price"})
+
+
+class WhyOut(Schema):
+    rule = fields.String(metadata={"description": "a code (docs/solutions.md)"})
+    facts = fields.Dict()
+    detail = fields.String(metadata={"description": "the sentence in the caller's language"})
 
 
 class OptionOut(Schema):
@@ -28,11 +52,22 @@ class OptionOut(Schema):
     total_price = fields.Integer(metadata={"description": "CNY"})
     cost_breakdown = fields.List(fields.Nested(CostItemOut))
     delivery_days = fields.Integer()
-    service_commitments = fields.List(fields.String())
+    service_commitments = fields.List(fields.String(), metadata={"description": "the promises' texts"})
+    promises = fields.List(fields.Nested(PromiseOut), metadata={
+        "description": "each item's promises, merged: per (covers, kind) only the strongest, so none contradict"})
     covered_needs = fields.List(fields.String())
     missing_needs = fields.List(fields.String())
     fit_score = fields.Integer(metadata={"description": "0–100"})
-    why = fields.List(fields.String())
+    spend_weighted_tier = fields.Float(metadata={"description": "0 economy … 2 premium, weighted by spend"})
+    why = fields.List(fields.Nested(WhyOut))
+
+
+class ClosestOut(Schema):
+    missing_needs = fields.List(fields.String())
+    uncoverable_needs = fields.List(fields.String(), metadata={"description": "no catalog item covers these"})
+    extra_cny = fields.Integer(allow_none=True, metadata={"description": "budget that would cover every need"})
+    total_price = fields.Integer(allow_none=True)
+    skus = fields.List(fields.String())
 
 
 class CompareOut(Schema):
@@ -40,7 +75,14 @@ class CompareOut(Schema):
     budget_max = fields.Float()
     needs = fields.List(fields.String())
     category = fields.String(allow_none=True)
-    options = fields.List(fields.Nested(OptionOut), metadata={"description": "always exactly 3"})
+    channel = fields.String()
+    counter_type = fields.String(allow_none=True)
+    shopper_type = fields.String(allow_none=True)
+    fit = fields.String(metadata={"description": "full | partial (some needs missing: see closest)"})
+    why = fields.List(fields.Nested(WhyOut))
+    closest = fields.Nested(ClosestOut, allow_none=True)
+    options = fields.List(fields.Nested(OptionOut), metadata={
+        "description": "always exactly 3, prices rising; fewer cannot be built → 422 no_fit"})
     talk_tracks = fields.List(fields.Dict(), metadata={
         "description": "talk-tracks for this shopper (event budget_entered), same shape as in a popup"})
     talk_track_why = fields.List(fields.Dict(), metadata={"description": "why these talk-tracks ({rule, detail})"})

@@ -1,183 +1,157 @@
-"""Solution comparison: three ready options built from the product catalog for a budget and needs.
+"""Solution comparison: the pure solver (``solver/``) fed from the catalog in the database, its answer checked
+against the data and rendered for the caller.
 
-The catalog is small and read-mostly, so each process keeps it in memory as immutable tuples and a
-comparison is pure arithmetic over them (p99 well under 20 ms; see bench/bench_solutions.py).
+Each process keeps one ``solver.Catalog`` (pre-indexed, immutable) built from the products and rebuilt when
+the shared ``catalog`` counter moves (every import, create or update bumps it). The three options are the
+solver's integer programs (docs/solutions.md); here the request is validated against the data (category,
+counter type, shopper type, quantities), option names and every ``why`` entry are rendered from codes in the
+caller's language, and an answer with fewer than three options becomes an honest error (``no_fit``) that
+carries what is missing and the closest bundles.
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+import solver
+from app import i18n
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import PlaceCategory, Product
 from app.services import versions
+from app.services.catalog import CATALOG, catalog_changed, counter_type_keys, shopper_type_keys
+from app.services.names import display_names
 
-TIER_RANK = {"economy": 0, "standard": 1, "premium": 2}
-STRATEGIES = (
-    # (key, name, where in the budget range the option aims, preferred tier)
-    ("economy", "经济实用型", 0.0, "economy"),
-    ("standard", "均衡推荐型", 0.5, "standard"),
-    ("premium", "高配无忧型", 1.0, "premium"),
-)
-TIER_NAMES = {"economy": "经济", "standard": "标准", "premium": "高端"}
-_EXTRA_KINDS = ("service", "software", "consumable")
+__all__ = ["CATALOG", "NoFit", "SolverCatalog", "catalog", "catalog_changed", "compare"]
 
 
-@dataclass(frozen=True)
-class Item:
-    sku: str
-    name: str
-    kind: str
-    price: int
-    delivery_days: int
-    service_commitments: tuple[str, ...]
-    needs: frozenset[str]
-    tier: str
-    fits: frozenset[str]
+class NoFit(InvalidInput):
+    """Fewer than three options can be built: the error says why and carries what could be built."""
+
+    code = "no_fit"
+
+    def __init__(self, message: str, *, fields: dict, detail: dict):
+        super().__init__(message, code=self.code, fields=fields)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
-class Catalog:
-    items: tuple[Item, ...]
+class SolverCatalog:
+    """The solver's catalog and the keys a request may name."""
+
+    catalog: solver.Catalog
     categories: frozenset[str]
 
-    def for_category(self, category: str | None) -> tuple[Item, ...]:
-        if category is None:
-            return self.items
-        return tuple(i for i in self.items if not i.fits or category in i.fits)
 
-
-CATALOG = "catalog"
-
-
-def _load_catalog(version: int) -> Catalog:
-    items = tuple(
-        Item(
-            sku=p.sku,
-            name=p.name,
-            kind=p.kind,
-            price=p.price_cny,
-            delivery_days=p.delivery_days,
-            service_commitments=tuple(p.service_commitments or ()),
-            needs=frozenset(p.needs or ()),
-            tier=p.tier,
-            fits=frozenset(p.fits_categories or ()),
-        )
-        for p in db.session.scalars(select(Product).order_by(Product.price_cny, Product.sku))
+def _product(row: Product) -> solver.Product:
+    return solver.Product(
+        sku=row.sku, name=row.name, kind=row.kind, tier=row.tier, price_cny=row.price_cny,
+        delivery_days=row.delivery_days, needs=frozenset(row.needs or ()),
+        fits_categories=frozenset(row.fits_categories or ()), counter_types=frozenset(row.counter_types or ()),
+        channel=row.channel, promises=tuple(solver.Promise(**p) for p in row.promises or ()),
+        requires_any=frozenset(row.requires_any or ()), excludes=frozenset(row.excludes or ()), slot=row.slot,
+        max_qty=row.max_qty or 1,
     )
-    categories = frozenset(db.session.scalars(select(PlaceCategory.key)))
-    return Catalog(items=items, categories=categories)
 
 
-def catalog() -> Catalog:
-    """This process's catalog, reloaded when products change."""
-    return versions.cached(CATALOG, _load_catalog)
+def _load(version: int) -> SolverCatalog:
+    rows = db.session.scalars(select(Product).order_by(Product.sku))
+    return SolverCatalog(catalog=solver.Catalog.build([_product(r) for r in rows]),
+                         categories=frozenset(db.session.scalars(select(PlaceCategory.key))))
 
 
-def catalog_changed() -> None:
-    """Record that products changed: every process reloads its catalog on its next look."""
-    versions.bump(CATALOG)
+def catalog() -> SolverCatalog:
+    """This process's solver catalog, rebuilt when products change."""
+    return versions.cached(CATALOG, _load)
 
 
-def _pick(items, needs, *, tier: str, target: float, budget_max: float, penalised: frozenset[str]):
-    """Greedy cover of ``needs``: most needs per yuan, nudged towards ``tier`` and away from ``penalised``."""
-    chosen: list[Item] = []
-    remaining = set(needs)
-    total = 0
-    scale = max(target, 1.0)
-
-    def score(item: Item, gain: int) -> float:
-        tier_fit = 1.0 - abs(TIER_RANK.get(item.tier, 1) - TIER_RANK[tier]) / 2
-        price_fit = 1.0 / (1.0 + item.price / scale)
-        penalty = 0.3 if item.sku in penalised else 1.0
-        return gain * (1.0 + 2.0 * tier_fit) * price_fit * penalty
-
-    while remaining:
-        best, best_score = None, 0.0
-        for item in items:
-            gain = len(item.needs & remaining)
-            if gain and item not in chosen and total + item.price <= budget_max:
-                s = score(item, gain)
-                if s > best_score:
-                    best, best_score = item, s
-        if best is None:
-            break
-        chosen.append(best)
-        total += best.price
-        remaining -= best.needs
+def _check(current: SolverCatalog, *, needs: list[str], category, counter_type, shopper_type, quantities) -> None:
+    problems: dict[str, list[str]] = {}
     if not needs:
-        core = [i for i in items if i.kind in ("device", "bundle_item") and i.price <= budget_max]
-        if core:
-            best = max(core, key=lambda i: score(i, 1))
-            chosen.append(best)
-            total += best.price
-    # Spend towards the option's target on service/software that fits its tier (training, warranty...).
-    extras = sorted(
-        (i for i in items if i.kind in _EXTRA_KINDS and i not in chosen),
-        key=lambda i: (-score(i, 1), i.price),
-    )
-    for item in extras:
-        if total >= target:
-            break
-        if total + item.price <= budget_max:
-            chosen.append(item)
-            total += item.price
-    return chosen, total
-
-
-def compare(*, budget_min: float, budget_max: float, needs: list[str], category: str | None = None) -> dict:
-    """Three distinct options (economy, balanced, premium) with cost breakdown, fit score and why."""
-    current = catalog()
+        problems["needs"] = ["Name at least one need."]
     if category is not None and category not in current.categories:
-        raise InvalidInput(f"Unknown category {category!r}.", fields={"category": ["Unknown category."]})
-    needs = list(dict.fromkeys(n.strip() for n in needs if n.strip()))
-    items = current.for_category(category)
-    options, seen = [], set()
-    for key, label, position, tier in STRATEGIES:
-        target = budget_min + position * (budget_max - budget_min)
-        penalised = frozenset(sku for skus in seen for sku in skus)
-        chosen, total = _pick(items, needs, tier=tier, target=target, budget_max=budget_max, penalised=penalised)
-        seen.add(frozenset(i.sku for i in chosen))
-        options.append(_option(key, label, tier, chosen, total, needs, budget_min, budget_max))
-    return {"budget_min": budget_min, "budget_max": budget_max, "needs": needs, "category": category,
-            "options": options}
+        problems["category"] = [f"Unknown category; one of {sorted(current.categories)}."]
+    if counter_type is not None and counter_type not in counter_type_keys():
+        problems["counter_type"] = [f"Unknown counter type; one of {sorted(counter_type_keys())}."]
+    if shopper_type is not None and shopper_type not in shopper_type_keys():
+        problems["shopper_type"] = [f"Unknown shopper type; one of {sorted(shopper_type_keys())}."]
+    unknown = sorted(set(quantities) - set(needs))
+    if unknown:
+        problems["quantities"] = [f"Quantities are per need; not among the needs: {'、'.join(unknown)}."]
+    if problems:
+        raise InvalidInput("Some values are not valid.", fields=problems)
 
 
-def _option(key, label, tier, chosen, total, needs, budget_min, budget_max) -> dict:
-    covered = [n for n in needs if any(n in i.needs for i in chosen)]
-    missing = [n for n in needs if n not in covered]
-    coverage = len(covered) / len(needs) if needs else (1.0 if chosen else 0.0)
-    if budget_min <= total <= budget_max:
-        budget_fit = 1.0
-    elif total < budget_min:
-        budget_fit = 0.8
-    else:
-        budget_fit = 0.0
-    why = []
-    if needs:
-        why.append(f"覆盖需求 {len(covered)}/{len(needs)}" + (f"：{'、'.join(covered)}" if covered else ""))
-    if missing:
-        why.append(f"未覆盖：{'、'.join(missing)}（预算内无合适产品，建议另行报价）")
-    if total <= budget_max:
-        where = "在预算内" if total >= budget_min else "低于预算下限，可加配"
-        why.append(f"总价 ¥{total:,} {where}（预算 ¥{budget_min:,.0f}–¥{budget_max:,.0f}）")
-    why.append(f"{label}：优先选用{TIER_NAMES[tier]}档产品")
-    slowest = max(chosen, key=lambda i: i.delivery_days, default=None)
-    if slowest:
-        why.append(f"最长交付 {slowest.delivery_days} 天（{slowest.name}）")
-    commitments = list(dict.fromkeys(c for i in chosen for c in i.service_commitments))
+# Facts renamed at the edge so the one renderer (app/i18n.py, pwa/src/core/why.js) formats them: CNY amounts
+# end in _cny (thousands grouping), an option key is an ``option`` (a coded fact, rendered by name).
+_RENAMED = {"budget_min": "budget_min_cny", "budget_max": "budget_max_cny", "other": "option"}
+
+
+def _facts(facts: dict) -> dict:
+    out = {_RENAMED.get(k, k): v for k, v in facts.items()}
+    if "tier_share" in out:
+        out["tier_share_pct"] = round(100 * out.pop("tier_share"))
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in out.items()}
+
+
+def _why(entries, locale: str, names: dict) -> list[dict]:
+    return i18n.render_why([{"rule": e["rule"], "facts": _facts(e["facts"])} for e in entries], locale, names)
+
+
+def _option(option: solver.Option, locale: str, names: dict) -> dict:
     return {
-        "key": key,
-        "name": label,
-        "total_price": total,
-        "cost_breakdown": [
-            {"sku": i.sku, "name": i.name, "kind": i.kind, "tier": i.tier, "amount": i.price} for i in chosen
-        ],
-        "delivery_days": slowest.delivery_days if slowest else 0,
-        "service_commitments": commitments,
-        "covered_needs": covered,
-        "missing_needs": missing,
-        "fit_score": round(100 * (0.7 * coverage + 0.3 * budget_fit)),
-        "why": why,
+        "key": option.key,
+        "name": i18n.message(f"options.{option.key}", locale),
+        "total_price": option.total_price,
+        "cost_breakdown": [{"sku": line.sku, "name": line.name, "kind": line.kind, "tier": line.tier,
+                            "quantity": line.qty, "unit_price": line.unit_price, "amount": line.amount}
+                           for line in option.items],
+        "delivery_days": option.delivery_days,
+        "service_commitments": [p.text for p in option.promises],
+        "promises": [{"covers": p.covers, "kind": p.kind, "value": p.value, "unit": p.unit, "text": p.text}
+                     for p in option.promises],
+        "covered_needs": list(option.covered_needs),
+        "missing_needs": list(option.missing_needs),
+        "fit_score": option.fit_score,
+        "spend_weighted_tier": round(option.spend_weighted_tier, 3),
+        "why": _why(option.why, locale, names),
     }
+
+
+def _closest(closest: solver.Closest | None) -> dict | None:
+    if closest is None:
+        return None
+    return {"missing_needs": list(closest.missing_needs), "uncoverable_needs": list(closest.uncoverable_needs),
+            "extra_cny": closest.extra_cny, "total_price": closest.total_price, "skus": list(closest.skus)}
+
+
+def compare(*, budget_min: float, budget_max: float, needs: list[str], category: str | None = None,
+            channel: str | None = None, counter_type: str | None = None, shopper_type: str | None = None,
+            quantities: dict[str, int] | None = None, locale: str = i18n.DEFAULT_LOCALE) -> dict:
+    """Three options — economy, standard, premium — for a budget and needs, rendered in ``locale``.
+
+    ``channel`` defaults to ``retail`` when a ``counter_type`` is given, else ``b2b``; ``quantities`` are
+    units per need (six handheld ultrasounds for a family-doctor team: ``{"超声": 6}``). Raises
+    ``InvalidInput`` for keys the data does not know and ``NoFit`` when three rising options cannot be built.
+    """
+    current = catalog()
+    needs = list(dict.fromkeys(n.strip() for n in needs if n and n.strip()))
+    quantities = quantities or {}
+    _check(current, needs=needs, category=category, counter_type=counter_type, shopper_type=shopper_type,
+           quantities=quantities)
+    channel = channel or ("retail" if counter_type else "b2b")
+    request = solver.Request(budget_min=int(budget_min), budget_max=int(budget_max), needs=tuple(needs),
+                             category=category, counter_type=counter_type, channel=channel,
+                             quantities=dict(quantities))
+    result = solver.compare(current.catalog, request)
+    names = display_names()
+    answer = {"budget_min": budget_min, "budget_max": budget_max, "needs": needs, "category": category,
+              "channel": channel, "counter_type": counter_type, "shopper_type": shopper_type,
+              "fit": result.fit, "why": _why(result.why, locale, names), "closest": _closest(result.closest),
+              "options": [_option(o, locale, names) for o in result.options]}
+    if len(answer["options"]) < 3:
+        reasons = [w["detail"] for w in answer["why"]] or [i18n.message("errors.no_fit", locale)]
+        raise NoFit(i18n.message("errors.no_fit", locale), fields={"budget_max": reasons},
+                    detail={"fit": answer["fit"], "why": answer["why"], "closest": answer["closest"],
+                            "options": answer["options"]})
+    return answer

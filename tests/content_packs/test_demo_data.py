@@ -173,12 +173,13 @@ def test_context_rows_are_well_formed_everywhere():
             assert all(set(row) == shapes[kind] for row in rows), (place["key"], kind)
         for notice in place["context"].get("procurement_notices", []):
             assert 5 <= notice["days_ago"] <= 85
-    product_fields = {"sku", "name", "kind", "category", "price_cny", "delivery_days", "service_commitments",
-                      "needs", "tier", "fits_categories"}
-    assert all(set(p) == product_fields for p in PRODUCTS)
+    required = {"sku", "name", "kind", "category", "channel", "price_cny", "delivery_days", "promises", "needs",
+                "tier", "fits_categories"}
+    optional = {"counter_types", "requires_any", "excludes", "slot", "max_qty"}
+    assert all(required <= set(p) <= required | optional for p in PRODUCTS)
 
 
-NEED_LINE = re.compile(r"^#\s+(医疗|医美|零售)：(.+)$", re.M)
+NEED_LINE = re.compile(r"^#\s+(医疗|医美|零售|家用)：(.+)$", re.M)
 
 
 def declared_needs() -> set[str]:
@@ -191,14 +192,16 @@ def test_products_are_complete_and_use_declared_needs():
     assert len(PRODUCTS) >= 24
     assert len({p["sku"] for p in PRODUCTS}) == len(PRODUCTS)
     for product in PRODUCTS:
-        assert product["kind"] in {"device", "consumable", "service", "software", "bundle_item"}
-        assert product["category"] in {"medical", "retail"}
+        assert product["kind"] in {"device", "accessory", "consumable", "service", "software"}
+        assert product["category"] in {"medical", "retail", "home_health"}
+        assert product["channel"] == ("retail" if product["category"] == "home_health" else "b2b")
         assert product["tier"] in {"economy", "standard", "premium"}
         assert isinstance(product["price_cny"], int) and product["price_cny"] > 0
         assert isinstance(product["delivery_days"], int) and product["delivery_days"] > 0
-        assert product["service_commitments"]
+        assert product["promises"] and all(p["covers"] and p["text"] for p in product["promises"])
         assert product["needs"] and set(product["needs"]) <= needs, product["sku"]
-        assert product["fits_categories"] and set(product["fits_categories"]) <= CATEGORIES
+        assert set(product["fits_categories"]) <= CATEGORIES
+        assert product["fits_categories"] or product["counter_types"], "B2B fits places, retail fits counters"
     assert needs == {n for p in PRODUCTS for n in p["needs"]}, "every declared need is used"
 
 

@@ -5,7 +5,10 @@
 //   (rejected ones stay, with the error, for the rep to see);
 // - history: the cards shown (server or offline), for the history screen and the "no second card" rule;
 // - plans: today's plan (stops + the components the rep chose for each);
-// - kv: small state that must survive a reload (the fence engine's state, the last position).
+// - kv: small state that must survive a reload (the fence engine's state, the last position; the guide's
+//   shopper types and needs vocabulary);
+// - comparisons (version 2): the guide's last counter-mode answers by canonical request key
+//   (guide/compare.js requestKey), the newest ~50, so a request already asked is answered offline.
 import Dexie from "dexie";
 import { toRaw } from "vue";
 import { DB_NAME } from "@/constants";
@@ -23,6 +26,10 @@ db.version(1).stores({
   history: "id, place_id, at",
   plans: "date",
   kv: "key",
+});
+
+db.version(2).stores({
+  comparisons: "key, at",
 });
 
 /** Deep plain copy: IndexedDB cannot clone Vue proxies (DataCloneError). */

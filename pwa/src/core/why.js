@@ -3,7 +3,7 @@
 import { catalogues } from "@/core/catalogues";
 
 const CODED = { stage: "stages", skill_level: "skills", role: "roles", weekday: "weekdays", category: "categories",
-  zone_type: "zone_types" };
+  zone_type: "zone_types", option: "options" };
 const CODED_LISTS = { stages: "stages", skill_levels: "skills", roles: "roles", weekdays: "weekdays",
   categories: "categories", zone_types: "zone_types" };
 const NAMED_SECTIONS = ["categories", "zone_types"];
