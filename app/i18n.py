@@ -22,11 +22,12 @@ LIST_SEPARATORS = {"zh": "、", "en": ", "}
 """How a list-valued fact is joined (tags, competitors, resolved codes)."""
 
 CODED_FACTS = {"stage": "stages", "skill_level": "skills", "role": "roles", "weekday": "weekdays",
-               "category": "categories", "zone_type": "zone_types", "option": "options"}
+               "category": "categories", "zone_type": "zone_types", "option": "options",
+               "shopper_type": "shopper_types"}
 """Fact key → the catalogue section its value (a code) is looked up in."""
 
 CODED_LIST_FACTS = {"stages": "stages", "skill_levels": "skills", "roles": "roles", "weekdays": "weekdays",
-                    "categories": "categories", "zone_types": "zone_types"}
+                    "categories": "categories", "zone_types": "zone_types", "shopper_types": "shopper_types"}
 """List-valued fact key → the section each item is looked up in (then the list is joined)."""
 
 NAMED_SECTIONS = ("categories", "zone_types")

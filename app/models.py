@@ -16,6 +16,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+ROLE_DISCOUNT_LIMITS_CNY: dict[str, int | None] = {"rep": 5_000, "guide": 500, "manager": 50_000, "admin": None}
+"""A new user's discount limit by role (docs/discounts.md); ``None`` = no limit, an unknown role gets 0."""
+
+
+def _role_discount_limit(context) -> int | None:
+    # fires when no limit (or None) is given on insert: the role decides, so None never lifts a rep's limit
+    return ROLE_DISCOUNT_LIMITS_CNY.get(context.get_current_parameters()["role"], 0)
+
+
 class Region(db.Model):
     __tablename__ = "regions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +46,9 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     counter_type: Mapped[str | None] = mapped_column(ForeignKey("counter_types.key"),
                                                      doc="a guide's counter (CounterType.key)")
+    discount_limit_cny: Mapped[int | None] = mapped_column(
+        default=_role_discount_limit,
+        doc="the largest discount on one deal this user may give alone (CNY); NULL = no limit")
 
     region: Mapped[Region | None] = relationship()
 
@@ -372,3 +384,36 @@ class BundleManifest(db.Model):
     rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     hashes: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+APPROVAL_STATUSES = ("pending", "approved", "rejected")
+
+
+class DiscountApproval(db.Model):
+    """A request to give a discount above the requester's own limit, addressed to a manager of their region.
+
+    ``option`` and ``request`` are snapshots (the option as priced when asked: key, name, cost_breakdown,
+    total_price; the compare input incl. ``discount_cny``), so a later catalog change never rewrites what was
+    approved. ``approver_id`` is None when the region has no other manager: then only an admin may decide.
+    """
+
+    __tablename__ = "discount_approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    amount_cny: Mapped[int] = mapped_column(doc="the discount asked for (CNY)")
+    list_price_cny: Mapped[int]
+    final_price_cny: Mapped[int]
+    option: Mapped[dict] = mapped_column(JSON)
+    request: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="", doc="the requester's reason")
+    decision_note: Mapped[str] = mapped_column(Text, default="", doc="the decider's note")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -1,10 +1,11 @@
 """The scenario engine: which pack components a rep sees, in what order, and why. Pure: no Flask, no database.
 
 Inputs are the three contexts from DESIGN.md — where (zone type), who (the place: category, tags, stage,
-budget, recent procurement, competitor moves) and which rep (role, skill level, tags) — plus the event and
-the time. Trigger rules are compiled once into small predicate chains and bucketed by (region, event, zone
-type), so composing a popup only looks at the rules that could apply. When no rule matches, a default
-selection (the pack for the zone type and category, filtered by skill level) applies. Every choice adds a
+budget, recent procurement, competitor moves; at a guide's counter also the shopper type) and which rep
+(role, skill level, tags) — plus the event and the time. Trigger rules are compiled once into small predicate
+chains and bucketed by (region, event, zone type), so composing a popup only looks at the rules that could
+apply. When no rule matches, a default selection (the pack for the zone type and category, filtered by skill
+level and shopper type) applies. Every choice adds a
 ``why`` entry, so a popup explains itself and a manager's preview gives the same reasons.
 
 The engine writes no sentences: a ``why`` entry is ``{"rule": <code>, "facts": {...}}`` (trigger rules add
@@ -29,9 +30,9 @@ SHOWABLE_KINDS = ("talk_tracks", "counters", "compliance_notes", "local_cases", 
 # Every ``why`` code the engine emits, and every condition code inside a ``trigger_rule`` entry's
 # ``facts.conditions``: each has a message in both catalogues (``why.<code>``, ``cond.<code>``).
 WHY_CODES = ("zone_type", "place_category", "trigger_rule", "no_pack", "skill_level", "sales_stage",
-             "competitor_activity", "recent_procurement")
+             "competitor_activity", "recent_procurement", "shopper_type")
 CONDITION_CODES = ("zone_type", "category", "place_tags", "stage", "competitors", "notice_within_days", "budget",
-                   "role", "skill_level", "rep_tags", "weekday", "time_window")
+                   "shopper_type", "role", "skill_level", "rep_tags", "weekday", "time_window")
 DEFAULT_LIMITS = {"talk_tracks": 4, "counters": 3, "compliance_notes": 3, "local_cases": 2, "personas": 2,
                   "solution_hints": 3}
 RECENT_NOTICE_DAYS = 30
@@ -76,6 +77,8 @@ class Situation:
     now: datetime  # local time (Asia/Shanghai for the demo); drives time-of-day conditions
     place: PlaceFacts | None = None
     zone: ZoneFacts | None = None
+    # The shopper in front of a guide (``budget_entered``): a shopper type key, e.g. ``chronic_self_care``.
+    shopper_type: str | None = None
 
     @property
     def region_id(self) -> int | None:
@@ -188,6 +191,13 @@ def _compile_place(cond: dict) -> list[Check]:
     return checks
 
 
+def _compile_shopper(cond: dict) -> list[Check]:
+    checks: list[Check] = []
+    if cond.get("types"):
+        checks.append(_in("shopper_type", cond["types"], lambda s: s.shopper_type))
+    return checks
+
+
 def _compile_rep(cond: dict) -> list[Check]:
     checks: list[Check] = []
     if cond.get("roles"):
@@ -248,6 +258,7 @@ def compile_rule(rule: RuleData) -> CompiledRule:
     if cond.get("zone_types"):
         checks.append(_in("zone_type", cond["zone_types"], lambda s: s.zone and s.zone.type))
     checks += _compile_place(cond.get("place") or {})
+    checks += _compile_shopper(cond.get("shopper") or {})
     checks += _compile_rep(cond.get("rep") or {})
     checks += _compile_time(cond.get("time") or {})
     return CompiledRule(data=rule, checks=tuple(checks))
@@ -292,13 +303,16 @@ class ScenarioEngine:
 
     Rules are bucketed by (region, event, zone type, place category): a rule that names zone types or
     categories sits only in the buckets it can match, so a popup checks only the rules that could apply.
-    What a matched rule shows (its components, filtered for a category and skill level) and the pack chosen
-    for a (zone type, category, role, skill level) are computed once and cached.
+    What a matched rule shows (its components, filtered for a category, skill level and shopper type) and the
+    pack chosen for a (zone type, category, role, skill level, shopper type) are computed once and cached.
     """
 
     def __init__(self, packs: Sequence[PackData], rules: Sequence[RuleData]):
         self.packs = tuple(packs)
         self._packs_by_key = {p.key: p for p in self.packs}
+        # Shopper types each pack has talk-tracks for: they break ties between packs at a guide's counter.
+        self._shopper_targets = {p.key: frozenset(st for t in p.body.get("talk_tracks") or ()
+                                                  for st in t.get("shopper_types") or ()) for p in self.packs}
         compiled = sorted((compile_rule(r) for r in rules),
                           key=lambda c: (c.data.priority, c.data.id))
         self.rule_count = len(compiled)
@@ -345,13 +359,18 @@ class ScenarioEngine:
         return ()
 
     def choose_pack(self, s: Situation) -> PackData | None:
-        """The most specific published pack for this zone type, place category and rep; None if none fits."""
+        """The most specific published pack for this zone type, place category and rep; None if none fits.
+
+        Zone type outweighs category; between packs that fit equally, one with talk-tracks for the situation's
+        shopper type wins. With no place category, such a pack is chosen on the shopper type alone (a guide at
+        a pharmacy counter has no place category).
+        """
         return self._choose_pack(s.zone.type if s.zone else None, s.place.category if s.place else None,
-                                 s.rep.role, s.rep.skill_level)
+                                 s.rep.role, s.rep.skill_level, s.shopper_type)
 
     def _choose_pack_uncached(self, zone_type: str | None, category: str | None, role: str,
-                              skill_level: str | None) -> PackData | None:
-        best, best_score = None, 0
+                              skill_level: str | None, shopper_type: str | None = None) -> PackData | None:
+        best, best_rank = None, (0, False)
         for pack in self.packs:
             body = pack.body
             audience = body.get("audience") or {}
@@ -362,11 +381,12 @@ class ScenarioEngine:
             zone_match = zone_type is not None and zone_type in body.get("zone_types", ())
             categories = body.get("categories") or []
             category_match = category in categories
-            if categories and not category_match:
+            targets = shopper_type is not None and shopper_type in self._shopper_targets[pack.key]
+            if categories and not category_match and not (category is None and targets):
                 continue
-            score = (2 if zone_match else 0) + (1 if category_match else 0)
-            if score > best_score:
-                best, best_score = pack, score
+            rank = ((2 if zone_match else 0) + (1 if category_match else 0), targets)
+            if rank > best_rank:
+                best, best_rank = pack, rank
         return best
 
     def recommend(self, s: Situation) -> Recommendation:
@@ -432,7 +452,8 @@ class ScenarioEngine:
                 continue
             rule_ids.append(rule.data.id)
             shown = 0
-            for kind, component, pack_key in self._shown_by_rule(rule, default_key, category, s.rep.skill_level):
+            for kind, component, pack_key in self._shown_by_rule(rule, default_key, category, s.rep.skill_level,
+                                                                 s.shopper_type):
                 if component["id"] in seen:
                     continue
                 seen.add(component["id"])
@@ -443,15 +464,17 @@ class ScenarioEngine:
         return components, rule_ids
 
     def _shown_by_rule_uncached(self, rule: CompiledRule, default_key: str | None, category: str | None,
-                                skill_level: str | None) -> tuple[tuple[str, dict, str], ...]:
-        """What a matched rule shows for this category and skill level: (kind, component, pack key)."""
+                                skill_level: str | None, shopper_type: str | None = None
+                                ) -> tuple[tuple[str, dict, str], ...]:
+        """What a matched rule shows for this category, skill level and shopper type: (kind, component, pack)."""
         out = []
         for item in rule.data.show:
             pack = self._packs_by_key.get(item.get("pack") or default_key or "")
             if pack is None:
                 continue
             kind = item["kind"]
-            fitting = matching_components(pack.body, kind, category=category, skill_level=skill_level)
+            fitting = matching_components(pack.body, kind, category=category, skill_level=skill_level,
+                                          shopper_type=shopper_type)
             if item.get("ids"):
                 by_id = {c["id"]: c for c in fitting}
                 fitting = [by_id[i] for i in item["ids"] if i in by_id]
@@ -464,7 +487,7 @@ class ScenarioEngine:
         place = s.place
         selection = self._default_selection(
             pack.key, place.category if place else None, s.rep.skill_level,
-            place.stage if place else None, place.competitors if place else frozenset(),
+            place.stage if place else None, place.competitors if place else frozenset(), s.shopper_type,
         )
         components = {kind: [{**_render(kind, c), "_pack": pack.key} for c in items]
                       for kind, items in selection.items()}
@@ -473,6 +496,10 @@ class ScenarioEngine:
             specific = sum(1 for t in tracks if t.get("skill_levels"))
             why.append({"rule": "skill_level", "facts": {"skill_level": s.rep.skill_level, "shown": len(tracks),
                                                          "specific": specific}})
+        if s.shopper_type:
+            made_for = sum(1 for t in tracks if s.shopper_type in (t.get("shopper_types") or ()))
+            if made_for:
+                why.append({"rule": "shopper_type", "facts": {"shopper_type": s.shopper_type, "specific": made_for}})
         if place and place.stage:
             why.append({"rule": "sales_stage", "facts": {"stage": place.stage}})
         active = [c["competitor"] for c in selection["counters"] if place and c["competitor"] in place.competitors]
@@ -481,16 +508,24 @@ class ScenarioEngine:
         return components
 
     def _default_selection_uncached(self, pack_key: str, category: str | None, skill_level: str | None,
-                                    stage: str | None, competitors: frozenset[str]) -> dict[str, list[dict]]:
+                                    stage: str | None, competitors: frozenset[str],
+                                    shopper_type: str | None = None) -> dict[str, list[dict]]:
         pack = self._packs_by_key[pack_key]
         stage_index = STAGES.index(stage) if stage in STAGES else 0
 
         def fitting(kind: str) -> list[dict]:
-            return matching_components(pack.body, kind, category=category, skill_level=skill_level)
+            return matching_components(pack.body, kind, category=category, skill_level=skill_level,
+                                       shopper_type=shopper_type)
 
+        def generic(component: dict) -> bool:
+            """Not made for this shopper type (components made only for other types are already left out)."""
+            return shopper_type is None or shopper_type not in (component.get("shopper_types") or ())
+
+        # Made for this shopper first, then the nearest sales stage, then made for this level.
         tracks = sorted(fitting("talk_tracks"),
-                        key=lambda t: (abs(STAGES.index(t["stage"]) - stage_index), not t.get("skill_levels")))
-        counters = sorted(fitting("counters"), key=lambda c: c["competitor"] not in competitors)
+                        key=lambda t: (generic(t), abs(STAGES.index(t["stage"]) - stage_index),
+                                       not t.get("skill_levels")))
+        counters = sorted(fitting("counters"), key=lambda c: (c["competitor"] not in competitors, generic(c)))
         cases = [c for c in pack.body.get("local_cases", ()) if not category or c.get("place_category") == category]
         return {
             "talk_tracks": tracks[: DEFAULT_LIMITS["talk_tracks"]],

@@ -24,7 +24,8 @@ ROLES = ("rep", "guide", "manager", "admin")
 
 # Pack ids and component ids: kebab-case, stable, used in URLs and in A/B records.
 KEBAB_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-# Zone types, place categories and regions are data managed per region, so only their shape is checked.
+# Zone types, place categories, shopper types and regions are data managed in the database, so only their
+# shape is checked.
 SNAKE_RE = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
 VARIANT_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$"
 
@@ -139,6 +140,7 @@ class TalkTrackSchema(StrictSchema):
     stage = Text(validate=_one_of(STAGES))
     skill_levels = _enum_list(SKILL_LEVELS)
     categories = _key_list(min_len=1)
+    shopper_types = _key_list(min_len=1)
     lines = _texts(2)
     objections = fields.List(fields.Nested(ObjectionSchema), required=True, validate=_length(3))
     variants = fields.List(fields.Nested(VariantSchema), validate=_length(2))
@@ -166,6 +168,7 @@ class CounterSchema(StrictSchema):
     proof_points = _texts(1)
     skill_levels = _enum_list(SKILL_LEVELS)
     categories = _key_list(min_len=1)
+    shopper_types = _key_list(min_len=1)
 
 
 class ComplianceNoteSchema(StrictSchema):

@@ -2,7 +2,8 @@
 
 Encodes the format's defaults in one place: a component without ``skill_levels`` applies to every
 level the pack's audience covers; without ``categories`` it applies to all of the pack's categories;
-a pack with ``categories: []`` targets every category.
+a pack with ``categories: []`` targets every category; without ``shopper_types`` (talk-tracks, counters) it
+applies to every shopper.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from .schema import SKILL_LEVELS
 
 
 def matching_components(
-    pack: dict[str, Any], kind: str, *, category: str | None = None, skill_level: str | None = None
+    pack: dict[str, Any], kind: str, *, category: str | None = None, skill_level: str | None = None,
+    shopper_type: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return the components of ``kind`` (e.g. ``"talk_tracks"``) that apply, in pack order.
 
-    ``category`` is a place category key and ``skill_level`` a rep's level; ``None`` means "don't
-    filter on it". The pack's own scope (``categories``, ``audience.skill_levels``) is checked too,
-    so a tier-3 hospital never gets a grocery pack's scripts.
+    ``category`` is a place category key, ``skill_level`` a rep's level and ``shopper_type`` the key of
+    the shopper at a guide's counter (a component made only for other shopper types is left out);
+    ``None`` means "don't filter on it". The pack's own scope (``categories``, ``audience.skill_levels``) is
+    checked too, so a tier-3 hospital never gets a grocery pack's scripts.
     """
     pack_categories = pack.get("categories") or []
     if category is not None and pack_categories and category not in pack_categories:
@@ -32,6 +35,8 @@ def matching_components(
         if category is not None and category not in (component.get("categories") or [category]):
             continue
         if skill_level is not None and skill_level not in (component.get("skill_levels") or [skill_level]):
+            continue
+        if shopper_type is not None and shopper_type not in (component.get("shopper_types") or [shopper_type]):
             continue
         out.append(component)
     return out

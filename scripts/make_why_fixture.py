@@ -45,6 +45,7 @@ ENTRIES = [
     {"rule": "budget_short", "facts": {"missing_needs": ["超声", "便携"], "extra_cny": 12000}},
     {"rule": "premium_tier", "facts": {"tier_share_pct": 80}},
     {"rule": "not_a_code", "facts": {"x": 1}},
+    {"rule": "shopper_type", "facts": {"shopper_type": "chronic_self_care", "specific": 2}},
 ]
 
 

@@ -20,7 +20,7 @@ PREMIUM_MARGIN, PREMIUM_PROMISE = 0.5, 0.1
 class _Model:
     """Columns: x_i (units of pool item i), z_i (chosen, for items with max_qty > 1), y_n (need n met)."""
 
-    def __init__(self, catalog: Catalog, request: Request, pool: list[int]):
+    def __init__(self, catalog: Catalog, request: Request, pool: list[int], device_needs: frozenset | None = None):
         self.catalog, self.request, self.pool = catalog, request, pool
         products = catalog.products
         n = len(pool)
@@ -36,7 +36,7 @@ class _Model:
         pos = {i: k for k, i in enumerate(pool)}
         self.pos = pos
         # needs that call for a device: some candidate device covers them
-        self.device_needs = frozenset(
+        self.device_needs = device_needs if device_needs is not None else frozenset(
             nd for nd in needs if any(catalog.is_device[i] and nd in products[i].needs for i in pool))
         self.cover_rows = np.zeros((len(needs), self.ncols))
         for j, nd in enumerate(needs):
@@ -97,6 +97,15 @@ class _Model:
         self.cost_row = np.zeros(self.ncols)
         self.cost_row[:n] = self.price
 
+    def economy_model(self) -> _Model:
+        """The same program over the pool minus candidates no least-cost bundle needs (see :func:`_undominated`)."""
+        m = getattr(self, "_econ", None)
+        if m is None:
+            keep = _undominated(self)
+            m = self if len(keep) == len(self.pool) else _Model(self.catalog, self.request, keep, self.device_needs)
+            self._econ = m
+        return m
+
     def run(self, cost_x, *, cost_lo=1.0, cost_hi=INF, tier_at_least=None, need_mode=None, y_weight=0.0,
             cover_cap=False):
         """Solve with objective ``cost_x·x − y_weight·Σy``; ``need_mode`` fixes y (a set of needs) or frees it."""
@@ -137,6 +146,54 @@ class _Bundle:
                    and (nd not in model.device_needs or cat.is_device[i])) >= req.qty(nd))
 
 
+def _undominated(model: _Model) -> list[int]:
+    """Pool items an economy bundle (least cost, ties lower tier; or most needs, then least cost) may need.
+
+    Dominance pre-filter, exact for the economy programs: item i is dropped when no pool item requires it
+    as a host and either (a) items j with no rules of their own (no slot, excludes or requires), each
+    costing no more than i (in price and in the economy objective) and counting towards every need i
+    counts towards, together offer at least max quantity(n) units over those needs — any bundle using i
+    can move i's units to them or drop i; or (b) one such j with i's slot and at least i's max_qty
+    exists — i's units move to j. Items counting towards no requested need are dropped by (a). Skipped
+    when some candidate is free (a ¥0 bundle is not allowed, so a priced item may then be needed).
+    """
+    cat, req = model.catalog, model.request
+    products = cat.products
+    pool = model.pool
+    if any(products[i].price_cny <= 0 for i in pool):
+        return pool
+    in_pool = set(pool)
+    hosts = {j for i in pool for j in cat.hosts[i] if j in in_pool}
+    dev = model.device_needs
+    counts = {i: frozenset(n for n in req.needs if n in products[i].needs and (n not in dev or cat.is_device[i]))
+              for i in pool}
+    cost = _economy_cost(model, float(req.budget_max))
+    order = sorted(range(len(pool)), key=lambda k: (cost[k], products[pool[k]].price_cny, pool[k]))
+    kept: list[int] = []
+    for k in order:
+        i = pool[k]
+        p = products[i]
+        if i not in hosts:
+            need_units = max((req.qty(n) for n in counts[i]), default=0)
+            units = 0
+            slot_ok = False
+            for j in kept:
+                q = products[j]
+                if cat.hosts[j] or (cat.excludes[j] & in_pool) or q.price_cny > p.price_cny \
+                        or not counts[j] >= counts[i]:
+                    continue
+                if q.slot is None:
+                    units += q.max_qty
+                elif q.slot == p.slot and q.max_qty >= p.max_qty:
+                    slot_ok = True
+                if slot_ok or units >= need_units:
+                    break
+            if slot_ok or units >= need_units:
+                continue
+        kept.append(i)
+    return sorted(kept)
+
+
 def _effective(model: _Model, weights) -> np.ndarray:
     a, b = weights
     return model.price * (1.0 - a * model.rank - b * model.strength)
@@ -150,6 +207,7 @@ def _economy_cost(model: _Model, budget_max: float) -> np.ndarray:
 
 def _economy(model: _Model, budget_max: float):
     """Least-cost bundle covering every need within budget, else the one covering most needs."""
+    model = model.economy_model()
     cost = _economy_cost(model, budget_max)
     full = model.run(cost, cost_hi=budget_max, need_mode=frozenset(model.request.needs))
     if full is not None:

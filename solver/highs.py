@@ -37,6 +37,12 @@ OPTIONS = {
     "mip_heuristic_run_shifting": False,
     "mip_heuristic_run_zi_round": False,
     "mip_detect_symmetry": False,
+    # root cut loop and branching on the premium knapsacks (docs/solutions.md): a smaller cut pool,
+    # cuts leave the LP as soon as they go slack, and no strong-branching warm-up per variable.
+    # Search effort only — the optimum proved is the same.
+    "mip_pool_soft_limit": 50,
+    "mip_lp_age_limit": 1,
+    "mip_pscost_minreliable": 0,
 }
 
 _local = threading.local()

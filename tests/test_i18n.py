@@ -86,6 +86,7 @@ def test_every_why_and_condition_code_has_a_message_with_the_same_placeholders()
 def test_coded_sections_cover_every_code():
     categories = yaml.safe_load((ROOT / "app/demo/data/categories.yaml").read_text(encoding="utf-8"))
     zone_types = yaml.safe_load((ROOT / "app/demo/data/zone_types.yaml").read_text(encoding="utf-8"))
+    shopper_types = yaml.safe_load((ROOT / "app/demo/data/shopper_types.yaml").read_text(encoding="utf-8"))
     for locale in i18n.LOCALES:
         cat = raw(locale)
         assert set(cat["roles"]) >= set(ROLES)
@@ -94,6 +95,7 @@ def test_coded_sections_cover_every_code():
         assert set(cat["weekdays"]) == {str(d) for d in range(1, 8)}
         assert set(cat["categories"]) >= {c["key"] for c in categories}
         assert set(cat["zone_types"]) >= {z["key"] for z in zone_types}
+        assert set(cat["shopper_types"]) >= {t["key"] for t in shopper_types}
         assert set(cat["drop"]) == set(DROP_REASONS)
 
 
@@ -195,6 +197,21 @@ def test_coded_lists_resolve_each_item():
     facts = {"categories": ["tier3_hospital", "moon_base"], "stages": ["proposal", "closing"]}
     assert i18n._fact("categories", facts["categories"], "en", None) == "Tier-3 hospital, moon_base"
     assert i18n._fact("stages", facts["stages"], "zh", None) == "方案提报、签约成交"
+
+
+def test_shopper_types_render_by_name_in_both_languages():
+    """Does the shopper-type why (and condition) name the shopper type, not print its key?"""
+    entry = {"rule": "shopper_type", "facts": {"shopper_type": "chronic_self_care", "specific": 2}}
+    assert render_why([entry], "zh")[0]["detail"] == "顾客类型为慢病自用，优先展示2条针对该类顾客的话术"
+    assert render_why([entry], "en")[0]["detail"] == \
+        "Shopper type: Chronic condition, own use; 2 talk-tracks made for this shopper come first"
+    rule = {"rule": "trigger_rule", "rule_id": 1, "facts": {"name": "慢病", "shown": 1, "conditions": [
+        {"code": "shopper_type", "shopper_type": "buying_for_parents"}]}}
+    assert render_why([rule], "zh")[0]["detail"] == "规则「慢病」命中：顾客类型为子女为父母选购，展示1项内容"
+    assert render_why([rule], "en")[0]["detail"] == \
+        "Rule “慢病” matched (shopper type is Buying for parents); items shown: 1"
+    assert i18n._fact("shopper_types", ["new_parents", "aliens"], "en", None) == "New parents, aliens"
+    assert message("cond.shopper_type", "zh", {"shopper_type": "aliens"}) == "顾客类型为aliens", "unknown: the key"
 
 
 def test_only_cny_amounts_get_thousands_separators():

@@ -116,7 +116,7 @@ def test_manager_lists_the_packs_of_their_region(manager):
     response = manager.get("/packs")
     assert response.status_code == 200
     items = {p["id"]: p for p in response.get_json()["items"]}
-    assert len(items) == 6 and PACK in items
+    assert len(items) == 7 and PACK in items
     assert items[PACK]["live_version"] == 1
     assert items[PACK]["latest_version"] == 1
     assert items[PACK]["status_counts"] == {"published": 1}
@@ -312,7 +312,7 @@ def test_manager_of_another_region_gets_403(manager, hangzhou_manager):
 
 def test_admin_manages_every_region(admin, hangzhou_manager):
     hangzhou_manager.post("/packs", {"body": small_pack("west-lake-clinics", region="hangzhou", prefix="wl")})
-    assert len(admin.get("/packs").get_json()["items"]) == 7
+    assert len(admin.get("/packs").get_json()["items"]) == 8
     assert admin.get("/packs/west-lake-clinics").status_code == 200
     assert admin.release(1, "west-lake-clinics")["status"] == "published"
 

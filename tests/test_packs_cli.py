@@ -39,9 +39,9 @@ def test_importing_the_shipped_packs_again_changes_nothing(app, runner):
     for _ in range(2):
         result = runner.invoke(args=["packs", "import"])
         assert result.exit_code == 0, result.output
-        assert "6 packs read, 0 new versions, 0 published." in result.output
-        assert result.output.count("unchanged, published") == 6
-        assert "[6/6]" in result.output
+        assert "7 packs read, 0 new versions, 0 published." in result.output
+        assert result.output.count("unchanged, published") == 7
+        assert "[7/7]" in result.output
     assert version_count(app) == before
 
 

@@ -313,3 +313,51 @@ def test_dwell_rule_pushes_a_second_card_after_minutes_inside(client, auth, app,
 def test_preview_with_an_id_beyond_a_database_integer_is_422(client, auth):
     response = client.get("/api/v1/preview?rep_id=99999999999999999999&place_id=1", headers=auth.headers(MANAGER))
     assert "rep_id" in assert_error_shape(response, 422)["fields"]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "status"),
+    [({"shopper": {"types": ["Chronic Care"]}}, 422), ({"shopper": {"kinds": ["chronic_self_care"]}}, 400),
+     ({"shopper": {"types": "chronic_self_care"}}, 400)],
+)
+def test_bad_shopper_conditions_are_refused(client, auth, conditions, status):
+    error = assert_error_shape(create(client, auth, conditions=conditions), status)
+    assert "conditions" in error["fields"]
+
+
+def test_unknown_shopper_types_are_422_naming_the_valid_ones(client, auth):
+    """Is a rule for a shopper type the database does not know refused, on create and on update?"""
+    bad = {"shopper": {"types": ["chronic_self_care", "aliens"]}}
+    error = assert_error_shape(create(client, auth, event="budget_entered", conditions=bad), 422, "invalid_values")
+    [problem] = error["fields"]["conditions"]["shopper"]["types"]
+    assert "aliens" in problem and "chronic_self_care" in problem and "buying_for_parents" in problem
+    assert "chronic_self_care," not in problem.split("aliens")[0], "only the unknown key is named as unknown"
+    rule = create(client, auth).get_json()
+    response = client.put(f"/api/v1/rules/{rule['id']}", json=rule_body(conditions=bad),
+                          headers=auth.headers(MANAGER))
+    assert "aliens" in assert_error_shape(response, 422)["fields"]["conditions"]["shopper"]["types"][0]
+
+
+def test_a_shopper_rule_decides_the_guides_talk_track_and_says_why(client, auth):
+    """A budget_entered rule for chronic-care shoppers fires for them only, with the shopper type in its why."""
+    body = rule_body(name="慢病顾客：先讲售后回访", event="budget_entered",
+                     conditions={"shopper": {"types": ["chronic_self_care"]}},
+                     show=[{"pack": "home-health-counter", "kind": "talk_tracks",
+                            "ids": ["hh-tt-after-sales-follow-up", "hh-tt-parents-easy-use"]}])
+    created = client.post("/api/v1/rules", json=body, headers=auth.headers(MANAGER))
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["conditions"] == {"shopper": {"types": ["chronic_self_care"]}}
+    ask = {"budget_min": 3_000, "budget_max": 6_000, "needs": ["家用", "高血压"],
+           "counter_type": "ka_supermarket_counter"}
+    guide = auth.headers("guide@demo.battlemap")
+    chronic = client.post("/api/v1/solutions/compare", json={**ask, "shopper_type": "chronic_self_care"},
+                          headers=guide).get_json()
+    assert [t["id"] for t in chronic["talk_tracks"]] == ["hh-tt-after-sales-follow-up"], \
+        "the parents' track is never shown to a chronic-care shopper, even when a rule names it"
+    [fired] = [w for w in chronic["talk_track_why"] if w["rule"] == "trigger_rule"]
+    assert fired["rule_id"] == created.get_json()["id"]
+    assert fired["facts"]["conditions"] == [{"code": "shopper_type", "shopper_type": "chronic_self_care"}]
+    assert "顾客类型为慢病自用" in fired["detail"]
+    parents = client.post("/api/v1/solutions/compare", json={**ask, "shopper_type": "buying_for_parents"},
+                          headers=guide).get_json()
+    assert not any(w["rule"] == "trigger_rule" for w in parents["talk_track_why"])

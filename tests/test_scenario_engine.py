@@ -35,8 +35,10 @@ def pack(key="p", zone_types=("procurement_led",), categories=("tier3_hospital",
 
 
 def situation(*, skill="junior", zone_type="procurement_led", category="tier3_hospital", event="enter_place",
-              notices=(), now=NOW, rep_id=1, tags=(), place_tags=(), stage=None, budget=None, competitors=()):
+              notices=(), now=NOW, rep_id=1, tags=(), place_tags=(), stage=None, budget=None, competitors=(),
+              shopper_type=None):
     return Situation(
+        shopper_type=shopper_type,
         event=event,
         rep=RepFacts(id=rep_id, role="rep", skill_level=skill, region_id=1, tags=frozenset(tags)),
         now=now,
@@ -162,6 +164,7 @@ def test_bucketing_never_changes_which_rules_match():
     rng = random.Random(11)
     zone_types = ["procurement_led", "primary_care_gap", "aesthetics_cluster"]
     categories = ["tier3_hospital", "aesthetics_clinic", "community_grocery"]
+    shopper_types = ["chronic_self_care", "buying_for_parents"]
     rules = []
     for i in range(300):
         conditions = {}
@@ -171,17 +174,23 @@ def test_bucketing_never_changes_which_rules_match():
             conditions["place"] = {"categories": rng.sample(categories, rng.randint(1, 2))}
         if rng.random() < 0.3:
             conditions["rep"] = {"skill_levels": [rng.choice(["junior", "senior"])]}
+        if rng.random() < 0.3:
+            conditions["shopper"] = {"types": rng.sample(shopper_types, rng.randint(1, 2))}
         event = rng.choice(["enter_place", "dwell"])
         rules.append(RuleData(id=i, name=f"r{i}", region_id=rng.choice([1, 2]), event=event,
                               conditions=conditions, show=[{"kind": "talk_tracks"}], priority=rng.randint(0, 9)))
     engine = ScenarioEngine([pack(talk_tracks=[track("t")])], rules)
     brute = [compile_rule(r) for r in sorted(rules, key=lambda r: (r.priority, r.id))]
+    matched_shopper_rules = 0
     for _ in range(300):
         s = situation(skill=rng.choice(["junior", "senior"]), zone_type=rng.choice([*zone_types, "ka_retail_core"]),
-                      category=rng.choice([*categories, "ka_supermarket"]), event=rng.choice(["enter_place", "dwell"]))
+                      category=rng.choice([*categories, "ka_supermarket"]), event=rng.choice(["enter_place", "dwell"]),
+                      shopper_type=rng.choice([*shopper_types, "new_parents", None]))
         expected = [c.data.id for c in brute
                     if c.data.event == s.event and c.data.region_id == s.region_id and c.match(s) is not None]
         assert engine.recommend(s).rule_ids == expected
+        matched_shopper_rules += any("shopper" in r.conditions for r in rules if r.id in expected)
+    assert matched_shopper_rules, "some situations match a shopper-type rule"
 
 
 def test_default_selection_explains_itself_in_codes_and_facts():
@@ -209,6 +218,7 @@ def test_every_condition_reports_its_code_and_facts():
         "place": {"categories": ["tier3_hospital"], "tags_any": ["教学医院", "x"], "tags_all": ["教学医院"],
                   "stages": ["proposal"], "competitors_any": ["康瑞", "恒泰"], "notice_within_days": 30,
                   "budget_min": 100_000},
+        "shopper": {"types": ["chronic_self_care", "buying_for_parents"]},
         "rep": {"roles": ["rep"], "skill_levels": ["junior"], "tags_any": ["新人营"], "tags_all": ["新人营"]},
         "time": {"weekdays": [1], "from": "08:00", "to": "12:00"},
     }
@@ -216,6 +226,7 @@ def test_every_condition_reports_its_code_and_facts():
                     show=[{"kind": "talk_tracks"}])
     engine = ScenarioEngine([pack(talk_tracks=[track("t")])], [rule])
     s = situation(place_tags=["教学医院"], stage="proposal", budget=120_000, competitors=["康瑞"], tags=["新人营"],
+                  shopper_type="chronic_self_care",
                   notices=[(NOW.date(), "新公告"), (NOW.date() - timedelta(days=10), "旧一点的公告")])
     [fired] = [w for w in engine.recommend(s).why if w["rule"] == "trigger_rule"]
     assert fired["rule_id"] == 4 and fired["facts"]["name"] == "全条件" and fired["facts"]["shown"] == 1
@@ -228,6 +239,7 @@ def test_every_condition_reports_its_code_and_facts():
         {"code": "competitors", "competitors": ["康瑞"]},
         {"code": "notice_within_days", "days": 30, "count": 2, "latest": "新公告"},
         {"code": "budget", "budget_cny": 120000},
+        {"code": "shopper_type", "shopper_type": "chronic_self_care"},
         {"code": "role", "role": "rep"},
         {"code": "skill_level", "skill_level": "junior"},
         {"code": "rep_tags", "tags": ["新人营"]},
@@ -256,3 +268,109 @@ def test_a_failing_condition_stops_the_rule():
     engine = ScenarioEngine([pack(talk_tracks=[track("t")])], [cheap, weekdays])
     assert engine.recommend(situation(budget=50_000, now=NOW + timedelta(days=6))).rule_ids == []
     assert engine.recommend(situation(budget=150_000, now=NOW)).rule_ids == [1, 2]
+
+
+# ── shopper types (a guide's counter, event budget_entered) ───────────────────────────────────────────────
+
+
+def counter_situation(shopper_type=None, *, category="ka_supermarket", skill="intermediate"):
+    """A guide who just entered a shopper's budget: no zone; a place only when the counter has a category."""
+    place = PlaceFacts(id=0, name="", category=category, region_id=1, budget_cny=5_000) if category else None
+    return Situation(event="budget_entered", now=NOW, place=place, shopper_type=shopper_type,
+                     rep=RepFacts(id=7, role="guide", skill_level=skill, region_id=1))
+
+
+def counter_pack(key="counter", tracks=None, categories=("ka_supermarket",), **components):
+    body = pack(key, zone_types=("ka_retail_core",), categories=categories, **components).body
+    body["audience"] = {"roles": ["guide"]}
+    body["talk_tracks"] = tracks if tracks is not None else [
+        track("generic", stage="discovery"),
+        track("parents", stage="discovery", shopper_types=["buying_for_parents"]),
+        track("chronic", stage="closing", shopper_types=["chronic_self_care"]),
+        track("both", stage="after_sales", shopper_types=["chronic_self_care", "sleep_and_breathing"]),
+    ]
+    return PackData(key=key, name=key, version=1, version_id=1, body=body)
+
+
+def test_tracks_for_the_shopper_type_come_first_and_others_are_left_out():
+    """Does a chronic-care shopper get the chronic tracks first, the generic one after, and no parents' track?"""
+    engine = ScenarioEngine([counter_pack()], [])
+    chronic = engine.recommend(counter_situation("chronic_self_care"))
+    assert [t["id"] for t in chronic.components["talk_tracks"]] == ["chronic", "both", "generic"]
+    parents = engine.recommend(counter_situation("buying_for_parents"))
+    assert [t["id"] for t in parents.components["talk_tracks"]] == ["parents", "generic"]
+    nobody = engine.recommend(counter_situation("new_parents"))
+    assert [t["id"] for t in nobody.components["talk_tracks"]] == ["generic"], "made only for others: left out"
+    unknown = engine.recommend(counter_situation(None))
+    assert {t["id"] for t in unknown.components["talk_tracks"]} == {"generic", "parents", "chronic", "both"}, \
+        "no shopper type: nothing is filtered"
+
+
+def test_the_shopper_type_preference_explains_itself():
+    engine = ScenarioEngine([counter_pack()], [])
+    why = engine.recommend(counter_situation("chronic_self_care")).why
+    assert {"rule": "shopper_type", "facts": {"shopper_type": "chronic_self_care", "specific": 2}} in why
+    assert {w["rule"] for w in why} <= set(WHY_CODES)
+    assert all(is_json_safe(w) for w in why)
+    for quiet in ("new_parents", None):
+        assert not any(w["rule"] == "shopper_type" for w in engine.recommend(counter_situation(quiet)).why), \
+            "no track made for the shopper: nothing to say"
+
+
+def test_counters_for_the_shopper_type_come_first_and_others_are_left_out():
+    counters = [{"id": "any", "competitor": "甲", "their_move": "m", "our_response": "r"},
+                {"id": "sleep", "competitor": "乙", "their_move": "m", "our_response": "r",
+                 "shopper_types": ["sleep_and_breathing"]},
+                {"id": "fit", "competitor": "丙", "their_move": "m", "our_response": "r",
+                 "shopper_types": ["fitness_recovery"]}]
+    engine = ScenarioEngine([counter_pack(counters=counters)], [])
+    sleep = engine.recommend(counter_situation("sleep_and_breathing")).components["counters"]
+    assert [c["id"] for c in sleep] == ["sleep", "any"]
+
+
+def test_a_pack_with_tracks_for_the_shopper_wins_a_tie():
+    """Two packs fit a KA guide equally; the one that speaks to this shopper type is chosen."""
+    plain = counter_pack("a-plain", tracks=[track("plain")])
+    targeted = counter_pack("b-targeted")
+    engine = ScenarioEngine([plain, targeted], [])
+    assert engine.recommend(counter_situation(None)).pack.key == "a-plain", "no shopper type: first of equals"
+    assert engine.recommend(counter_situation("chronic_self_care")).pack.key == "b-targeted"
+    assert engine.recommend(counter_situation("new_parents")).pack.key == "a-plain", "b has nothing for them"
+
+
+def test_without_a_category_the_shopper_type_chooses_the_pack():
+    """A pharmacy counter has no place category: the pack with tracks for the shopper is still found."""
+    engine = ScenarioEngine([counter_pack("a-plain", tracks=[track("plain")]), counter_pack("b-targeted")], [])
+    chosen = engine.recommend(counter_situation("buying_for_parents", category=None))
+    assert chosen.pack.key == "b-targeted"
+    assert [t["id"] for t in chosen.components["talk_tracks"]] == ["parents", "generic"]
+    assert engine.recommend(counter_situation(None, category=None)).pack is None
+
+
+def test_a_shopper_type_never_moves_a_rep_to_another_pack():
+    """The zone's pack still wins for a rep on the road (zone and category outweigh the shopper type)."""
+    zone_pack = pack("z", zone_types=("ka_retail_core",), categories=("ka_supermarket",),
+                     talk_tracks=[track("store")])
+    other = counter_pack("y-counter")
+    other.body["audience"] = {"roles": ["rep", "guide"]}
+    other.body["zone_types"] = ["community_retail"]
+    engine = ScenarioEngine([other, zone_pack], [])
+    s = situation(zone_type="ka_retail_core", category="ka_supermarket", shopper_type="chronic_self_care")
+    assert engine.recommend(s).pack.key == "z"
+
+
+def test_a_shopper_rule_matches_only_its_shopper_types_and_says_so():
+    rule = RuleData(id=5, name="慢病顾客：先讲耗材长期花费", region_id=1, event="budget_entered",
+                    conditions={"place": {"categories": ["ka_supermarket"]},
+                                "shopper": {"types": ["chronic_self_care", "post_op_recovery"]}},
+                    show=[{"pack": "counter", "kind": "talk_tracks", "ids": ["both", "parents", "generic"]}])
+    engine = ScenarioEngine([counter_pack()], [rule])
+    hit = engine.recommend(counter_situation("chronic_self_care"))
+    assert hit.rule_ids == [5]
+    [fired] = [w for w in hit.why if w["rule"] == "trigger_rule"]
+    assert fired["facts"]["conditions"] == [{"code": "category", "category": "ka_supermarket"},
+                                            {"code": "shopper_type", "shopper_type": "chronic_self_care"}]
+    assert [t["id"] for t in hit.components["talk_tracks"]] == ["both", "generic"], \
+        "a rule never shows a track made only for other shopper types"
+    assert engine.recommend(counter_situation("buying_for_parents")).rule_ids == []
+    assert engine.recommend(counter_situation(None)).rule_ids == [], "no shopper type: the condition fails"

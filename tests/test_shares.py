@@ -107,3 +107,11 @@ def test_the_public_link_serves_the_app_shell(client):
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "max-age=0, must-revalidate"
         assert 'lang="zh-CN"' in response.get_data(as_text=True)
+
+
+def test_a_share_shows_list_prices_whatever_discount_the_guide_typed(client, auth):
+    """Does a discount in the body leave the shopper's page at list prices (nothing unapproved shown)?"""
+    plain = share(client, auth).get_json()["comparison"]["options"]
+    discounted = share(client, auth, {**BODY, "discount_cny": 100}).get_json()["comparison"]["options"]
+    assert [o["total_price"] for o in discounted] == [o["total_price"] for o in plain]
+    assert all("final_price" not in o or o["final_price"] == o["total_price"] for o in discounted)

@@ -164,3 +164,36 @@ def test_budget_rule_picks_the_shopper_talk_track(client, auth, no_rules):
                                             {"code": "budget", "budget_cny": 300_000}]
     assert "客户类型为KA超市；客户预算¥300,000" in fired["detail"]
     assert not any(w["rule"] == "trigger_rule" for w in small["talk_track_why"])
+
+
+# ── talk-tracks for the shopper in front of the guide (shopper types, home-health-counter pack) ─────────────
+
+COUNTER_ASK = {"budget_min": 3_000, "budget_max": 6_000, "needs": ["家用", "高血压"],
+               "counter_type": "ka_supermarket_counter"}
+
+
+@pytest.mark.parametrize("category", ["ka_supermarket", None], ids=["ka-counter", "no-category"])
+def test_the_shoppers_type_picks_the_guides_talk_track(client, auth, category):
+    """Does a chronic-care shopper get the chronic-care track first, a parent's child another, both explained?"""
+    chronic = compare(client, auth, **COUNTER_ASK, category=category, shopper_type="chronic_self_care")
+    assert chronic.status_code == 200, chronic.get_json()
+    chronic = chronic.get_json()
+    assert chronic["talk_tracks"][0]["id"] == "hh-tt-chronic-accuracy-cost"
+    [said] = [w for w in chronic["talk_track_why"] if w["rule"] == "shopper_type"]
+    assert said["facts"] == {"shopper_type": "chronic_self_care", "specific": 1}
+    assert said["detail"] == "顾客类型为慢病自用，优先展示1条针对该类顾客的话术", "named, in the guide's locale"
+
+    parents = compare(client, auth, **COUNTER_ASK, category=category, shopper_type="buying_for_parents").get_json()
+    assert parents["talk_tracks"][0]["id"] == "hh-tt-parents-easy-use"
+    ids = [t["id"] for t in parents["talk_tracks"]]
+    assert "hh-tt-chronic-accuracy-cost" not in ids, "a track made only for another shopper type is left out"
+    assert any(w["facts"].get("shopper_type") == "buying_for_parents" for w in parents["talk_track_why"])
+
+
+def test_the_shopper_type_why_follows_the_guides_locale(client, auth):
+    headers = auth.headers("guide@demo.battlemap")
+    assert client.patch("/api/v1/auth/me", json={"locale": "en"}, headers=headers).status_code == 200
+    body = compare(client, auth, **COUNTER_ASK, shopper_type="post_op_recovery").get_json()
+    assert body["talk_tracks"][0]["id"] == "hh-tt-post-op-service"
+    details = {w["rule"]: w["detail"] for w in body["talk_track_why"]}
+    assert details["shopper_type"] == "Shopper type: Post-op recovery; 1 talk-tracks made for this shopper come first"

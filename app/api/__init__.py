@@ -31,4 +31,5 @@ def json_body():
     return request.get_json(silent=True)
 
 
+import app.api.approvals  # noqa: E402, F401  (discounts: docs/discounts.md)
 from app.api import auth, events, packs, places, products, rules, shares, solutions, sync  # noqa: E402, F401

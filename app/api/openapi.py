@@ -17,6 +17,7 @@ from app.schemas.catalog import (
     ShareOut,
     ShopperTypeListOut,
 )
+from app.schemas.discounts import ApprovalIn, ApprovalListOut, ApprovalOut, ApprovalQueryIn, DecisionIn
 from app.schemas.events import EventBatchIn, EventBatchOut, EventDoc, EventListOut, EventQueryIn
 from app.schemas.packs import (
     AuditListOut,
@@ -154,6 +155,38 @@ OPERATIONS = [
                       "404": _errors(404)["404"],
                       "410": {"description": "Expired (share_expired)",
                               **_json({"$ref": "#/components/schemas/Error"})}},
+    }),
+    # discounts within authority and approvals above it (issue 8; docs/discounts.md)
+    ("/api/v1/approvals", "post", {
+        "summary": "Ask for an option's discount above your limit: recomputes the comparison, sends a pending "
+                   "request to your region's manager (422 within_authority: nothing to approve)",
+        "requestBody": {"required": True, **_json(ApprovalIn)},
+        "responses": {"201": {"description": "Created; Location names it", **_json(ApprovalOut)},
+                      **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/approvals", "get", {
+        "summary": "Approval requests, newest first: addressed to you (an admin: all), or yours with mine=true",
+        "parameters": [{"in": "query", "schema": ApprovalQueryIn}],
+        "responses": {"200": {"description": "Requests", **_json(ApprovalListOut)}, **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/approvals/{approval_id}", "get", {
+        "summary": "One approval request (its requester, its approver or an admin)",
+        "parameters": [_path_id("approval_id")],
+        "responses": {"200": {"description": "Request", **_json(ApprovalOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/approvals/{approval_id}/approve", "post", {
+        "summary": "pending → approved (the approver or an admin; 403 over_authority above your own limit)",
+        "parameters": [_path_id("approval_id")],
+        "requestBody": {"required": False, **_json(DecisionIn)},
+        "responses": {"200": {"description": "Request", **_json(ApprovalOut)},
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }),
+    ("/api/v1/approvals/{approval_id}/reject", "post", {
+        "summary": "pending → rejected (the approver or an admin)",
+        "parameters": [_path_id("approval_id")],
+        "requestBody": {"required": False, **_json(DecisionIn)},
+        "responses": {"200": {"description": "Request", **_json(ApprovalOut)},
+                      **_errors(400, 401, 403, 404, 409, 422)},
     }),
     # trigger rules and preview (issue 4)
     ("/api/v1/rules", "get", {

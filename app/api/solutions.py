@@ -3,7 +3,7 @@ from flask import g
 from app.api import bp, json_body, login_required
 from app.schemas import load
 from app.schemas.solutions import CompareIn, CompareOut
-from app.services import scenarios
+from app.services import discounts, scenarios
 from app.services import solutions as solution_service
 
 
@@ -11,7 +11,9 @@ from app.services import solutions as solution_service
 @login_required
 def compare_solutions():
     data = load(CompareIn(), json_body())
+    discount_cny = data.pop("discount_cny", None)
     result = solution_service.compare(**{**data, "locale": data.get("locale") or g.user.locale})
+    result = discounts.apply(result, user=g.user, discount_cny=discount_cny)
     tracks, why = scenarios.shopper_talk_tracks(user=g.user, category=data["category"],
-                                                budget_cny=int(data["budget_max"]))
+                                                budget_cny=int(data["budget_max"]), shopper_type=data["shopper_type"])
     return CompareOut().dump({**result, "talk_tracks": tracks, "talk_track_why": why})

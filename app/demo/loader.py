@@ -27,7 +27,7 @@ from app.models import (
     ZoneType,
 )
 from app.schemas.rules import RuleIn
-from app.services import catalog, geo_state
+from app.services import catalog, discounts, geo_state
 from app.services.auth import hash_password
 from app.services.packs import import_pack, packs_changed
 from app.services.rules import add_rule
@@ -37,7 +37,7 @@ DATA_DIR = Path(__file__).parent / "data"
 DEMO_PASSWORD = "demo-password"
 GUIDE_COUNTER = "ka_supermarket_counter"
 DEMO_USERS = [
-    # email, name, role, skill level, tags
+    # email, name, role, skill level, tags; discount limits per role: discounts.ROLE_LIMITS_CNY
     ("rep@demo.battlemap", "李明", "rep", "intermediate", ["医疗器械", "已交付POC"]),
     ("rep2@demo.battlemap", "张晓雯", "rep", "junior", ["医疗器械"]),
     ("rep3@demo.battlemap", "王建国", "rep", "senior", ["医疗器械", "已交付POC", "集采经验"]),
@@ -131,7 +131,8 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
     for email, name, role, skill, tags in DEMO_USERS:
         user = User(email=email, name=name, role=role, skill_level=skill, tags=tags,
                     password_hash=hash_password(DEMO_PASSWORD), region_id=regions["shanghai"].id,
-                    counter_type=GUIDE_COUNTER if role == "guide" else None)
+                    counter_type=GUIDE_COUNTER if role == "guide" else None,
+                    discount_limit_cny=discounts.ROLE_LIMITS_CNY[role])
         db.session.add(user)
         if role == "manager":
             db.session.flush()

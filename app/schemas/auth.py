@@ -16,6 +16,8 @@ class UserOut(Schema):
     skill_level = fields.String(allow_none=True)
     locale = fields.String()
     counter_type = fields.String(allow_none=True, metadata={"description": "a store guide's counter"})
+    discount_limit_cny = fields.Integer(allow_none=True, metadata={
+        "description": "the largest discount this user may give without approval (null: no limit)"})
 
 
 class MeIn(Schema):

@@ -40,6 +40,15 @@ class PlaceConditionIn(Strict):
             raise ValidationError("budget_min must not exceed budget_max.", field_name="budget_min")
 
 
+class ShopperConditionIn(Strict):
+    """The shopper in front of a guide (event ``budget_entered``); keys are checked against the table."""
+
+    types = fields.List(fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$",
+                                                               error="Must be a shopper type key (snake_case).")),
+                        validate=validate.Length(max=20),
+                        metadata={"description": "shopper type keys (GET /shopper-types), e.g. chronic_self_care"})
+
+
 class RepConditionIn(Strict):
     roles = _choices(ROLES)
     skill_levels = _choices(SKILL_LEVELS)
@@ -57,6 +66,7 @@ class TimeConditionIn(Strict):
 class ConditionsIn(Strict):
     zone_types = _strings()
     place = fields.Nested(PlaceConditionIn)
+    shopper = fields.Nested(ShopperConditionIn)
     rep = fields.Nested(RepConditionIn)
     time = fields.Nested(TimeConditionIn)
 

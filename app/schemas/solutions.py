@@ -23,6 +23,10 @@ class CompareIn(Schema):
                                                       "team: {\"超声\": 6}); every key must be one of the needs"})
     locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("zh", "en")),
                            metadata={"description": "language of names and why (default: the caller's)"})
+    # discounts (docs/discounts.md); no load_default, so a body without it reaches compare() unchanged
+    discount_cny = fields.Integer(validate=validate.Range(min=0, error="A discount cannot be negative."),
+                                  metadata={"description": "CNY off each option's list price; above your limit "
+                                                           "it needs_approval (POST /approvals)"})
 
     @validates_schema
     def _min_not_above_max(self, data, **kwargs):
@@ -60,6 +64,13 @@ class OptionOut(Schema):
     fit_score = fields.Integer(metadata={"description": "0–100"})
     spend_weighted_tier = fields.Float(metadata={"description": "0 economy … 2 premium, weighted by spend"})
     why = fields.List(fields.Nested(WhyOut))
+    # discounts (docs/discounts.md); total_price stays the list total
+    list_price = fields.Integer(metadata={"description": "CNY, = total_price"})
+    discount_cny = fields.Integer(metadata={"description": "CNY: the discount asked for, at most the list price"})
+    final_price = fields.Integer(metadata={"description": "CNY: list_price − discount_cny"})
+    discount_status = fields.String(metadata={
+        "enum": ["within_authority", "needs_approval"],
+        "description": "within_authority: within your limit; needs_approval: POST /approvals to ask"})
 
 
 class ClosestOut(Schema):

@@ -10,6 +10,7 @@ from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import ContentPack, Region, TriggerRule, User
 from app.services import audit, permissions
+from app.services.catalog import shopper_type_keys
 from app.services.packs import packs_changed
 
 RULE = "rule"
@@ -64,6 +65,18 @@ def _check_show(show: list[dict]) -> None:
         raise InvalidInput("Some components to show do not exist.", fields={"show": errors})
 
 
+def _check_conditions(conditions: dict) -> None:
+    """Shopper types named by ``shopper.types`` exist (the schema checks their shape only)."""
+    wanted = (conditions.get("shopper") or {}).get("types") or []
+    if not wanted:
+        return
+    known = shopper_type_keys()
+    unknown = [key for key in wanted if key not in known]
+    if unknown:
+        message = f"Unknown shopper type {', '.join(unknown)}; one of {', '.join(sorted(known))}."
+        raise InvalidInput(message, fields={"conditions": {"shopper": {"types": [message]}}})
+
+
 def _get(rule_id: int) -> TriggerRule:
     rule = db.session.get(TriggerRule, rule_id)
     if rule is None:
@@ -102,6 +115,7 @@ def add_rule(*, user: User, data: dict) -> TriggerRule:
     """``create_rule`` inside the caller's transaction (the demo loader adds its rules this way)."""
     region_id = _region_id(data["region"])
     permissions.require_manager_of(user, region_id)
+    _check_conditions(data["conditions"])
     _check_show(data["show"])
     rule = TriggerRule(region_id=region_id, name=data["name"], event=data["event"],
                        conditions=data["conditions"], show=data["show"], priority=data["priority"],
@@ -120,6 +134,7 @@ def update_rule(*, user: User, rule_id: int, data: dict) -> RuleView:
     permissions.require_manager_of(user, rule.region_id)
     region_id = _region_id(data["region"])
     permissions.require_manager_of(user, region_id)
+    _check_conditions(data["conditions"])
     _check_show(data["show"])
     before = {"name": rule.name, "event": rule.event, "conditions": rule.conditions, "show": rule.show,
               "priority": rule.priority, "enabled": rule.enabled}

@@ -59,18 +59,20 @@ def rep_facts(user: User) -> RepFacts:
                     region_id=user.region_id, locale=normalize_locale(user.locale))
 
 
-def shopper_talk_tracks(*, user: User, category: str | None, budget_cny: int,
+def shopper_talk_tracks(*, user: User, category: str | None, budget_cny: int, shopper_type: str | None = None,
                         locale: str | None = None) -> tuple[list[dict], list[dict]]:
     """Talk-tracks for a guide who just entered a shopper's budget (event ``budget_entered``), with why.
 
-    The shopper's budget stands in for the place's budget, so rules can say "budget ≥ ¥100,000 → …".
+    The shopper's budget stands in for the place's budget, so rules can say "budget ≥ ¥100,000 → …";
+    ``shopper_type`` (a key of the ``shopper_types`` table, already checked by the comparison) puts the
+    talk-tracks made for that shopper first and leaves out those made only for others.
     ``why`` is rendered in ``locale`` (default: the guide's own).
     """
     place = None
     if category is not None:
         place = PlaceFacts(id=0, name="", category=category, region_id=user.region_id, budget_cny=budget_cny)
     rep = rep_facts(user)
-    situation = Situation(event="budget_entered", now=local_now(), place=place, rep=rep)
+    situation = Situation(event="budget_entered", now=local_now(), place=place, rep=rep, shopper_type=shopper_type)
     recommendation = engine().recommend(situation)
     return recommendation.components.get("talk_tracks", []), render_why(recommendation.why, locale or rep.locale)
 

@@ -316,3 +316,54 @@ def test_non_string_categories_are_an_error_not_a_crash():
     with pytest.raises(ValidationError) as err:
         PackSchema().load(body)
     assert "categories" in err.value.messages
+
+
+# ── shopper types (a guide's counter) ──────────────────────────────────────────────────────────
+
+
+def test_shopper_types_are_snake_case_keys_and_never_empty():
+    body = pack()
+    body["talk_tracks"][0]["shopper_types"] = ["Chronic Care", "chronic_self_care"]
+    body["counters"] = [{"id": "c-one", "competitor": "甲", "their_move": "m", "our_response": "r",
+                         "proof_points": ["p"], "shopper_types": []}]
+    with pytest.raises(PackError) as info:
+        parse_pack(yaml.safe_dump(body, allow_unicode=True))
+    found = problems_of(info.value)
+    assert ("talk_tracks[0].shopper_types[0]", "Must be snake_case") in found
+    assert ("counters[0].shopper_types", "Length must be at least 1") in found
+    body["talk_tracks"][0]["shopper_types"] = ["chronic_self_care"]
+    body["counters"][0]["shopper_types"] = ["post_op_recovery"]
+    loaded = parse_pack(yaml.safe_dump(body, allow_unicode=True))
+    assert loaded["talk_tracks"][0]["shopper_types"] == ["chronic_self_care"]
+    assert loaded["counters"][0]["shopper_types"] == ["post_op_recovery"]
+
+
+def test_matching_components_leaves_out_other_shopper_types():
+    body = parse_pack(yaml.safe_dump(pack(), allow_unicode=True))
+    body["talk_tracks"].append(body["talk_tracks"][0] | {"id": "t-chronic", "shopper_types": ["chronic_self_care"]})
+    ids = lambda **kw: [t["id"] for t in matching_components(body, "talk_tracks", **kw)]  # noqa: E731
+    assert ids(shopper_type="chronic_self_care") == ["t-first", "t-chronic"]
+    assert ids(shopper_type="new_parents") == ["t-first"]
+    assert ids() == ["t-first", "t-chronic"]
+
+
+def test_shipped_shopper_types_are_demo_shopper_types():
+    """Does every shipped pack target only shopper types the demo database has?"""
+    known = {row["key"] for row in yaml.safe_load((DATA_DIR / "shopper_types.yaml").read_text("utf-8"))}
+    for body in load_all():
+        for kind in ("talk_tracks", "counters"):
+            for component in body[kind]:
+                assert set(component.get("shopper_types") or ()) <= known, (body["id"], component["id"])
+
+
+def test_the_counter_pack_speaks_to_every_shopper_type_without_medical_claims():
+    """Has the guides' pack a talk-track for each demo shopper type, and the no-medical-claims note?"""
+    known = {row["key"] for row in yaml.safe_load((DATA_DIR / "shopper_types.yaml").read_text("utf-8"))}
+    body = load_pack(PACKS_DIR / "home-health-counter.yaml")
+    assert body["audience"]["roles"] == ["guide"] and body["categories"] == ["ka_supermarket"]
+    for key in known:
+        [made_for] = [t for t in body["talk_tracks"] if t.get("shopper_types") == [key]]
+        assert len(made_for["objections"]) == 3, key
+        assert not made_for.get("skill_levels"), f"{key}: every guide sees it"
+    notes = " ".join(n["title"] + n["text"] for n in body["compliance_notes"])
+    assert "不能替代诊疗" in notes and "不得宣称治疗效果" in notes

@@ -165,3 +165,21 @@ def test_highs_solve_proves_the_integer_optimum():
         assert solve(c, a, [7.0], [inf], np.zeros(3), np.ones(3), np.ones(3, dtype=bool)) is None
         x = solve(c, a, [-inf], [4.0], np.zeros(3), np.ones(3), np.ones(3, dtype=bool))
         assert list(x) == [1.0, 0.0, 1.0]
+
+
+def test_economy_dominance_filter_keeps_the_optimum(demo):
+    """Does the economy pre-filter (dominated candidates dropped) leave the least cost unchanged?"""
+    from solver.compare import _economy, _Model
+
+    reqs = [Request(300000, 1200000, ("电子价签", "收银", "冷链"), category="ka_supermarket"),
+            Request(50000, 200000, ("超声", "基层"), category="community_health_center"),
+            Request(0, 30000, ("冷链", "收银")), Request(100000, 300000, ("超声", "射频"))]
+    for req in reqs:
+        pool = demo.pool(req, req.budget_max)
+        pruned, whole = _Model(demo, req, pool), _Model(demo, req, pool)
+        whole._econ = whole  # no filter
+        assert len(pruned.economy_model().pool) <= len(pool)
+        (a, fa), (b, fb) = _economy(pruned, req.budget_max), _economy(whole, req.budget_max)
+        assert fa == fb and (a is None) == (b is None)
+        if a is not None:
+            assert (a.total, a.covered) == (b.total, b.covered)

@@ -3,9 +3,9 @@
 import { catalogues } from "@/core/catalogues";
 
 const CODED = { stage: "stages", skill_level: "skills", role: "roles", weekday: "weekdays", category: "categories",
-  zone_type: "zone_types", option: "options" };
+  zone_type: "zone_types", option: "options", shopper_type: "shopper_types" };
 const CODED_LISTS = { stages: "stages", skill_levels: "skills", roles: "roles", weekdays: "weekdays",
-  categories: "categories", zone_types: "zone_types" };
+  categories: "categories", zone_types: "zone_types", shopper_types: "shopper_types" };
 const NAMED_SECTIONS = ["categories", "zone_types"];
 
 /** "en", "en-US", "EN_gb" → "en"; anything unsupported → "zh" (as app/i18n.py normalize_locale). */
