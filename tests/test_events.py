@@ -302,15 +302,28 @@ def test_an_offline_card_older_than_the_cooldown_does_not_hold_back_the_popup(ap
     assert [p["place"]["id"] for p in popups(sock)] == [hospital.id]
 
 
-def test_the_offline_card_lookup_is_one_indexed_query(app):
-    """The lookup that runs on every fence entry uses the (user, place, type, at) index."""
-    from sqlalchemy import text
+def test_a_connection_reads_its_offline_cards_once(app):
+    """Do the enters of one connection ask the database once, however many places the rep walks into?"""
+    from sqlalchemy import event as sa_event
+
+    from app.services.events import OfflineCards
 
     with app.app_context():
-        plan = db.session.execute(text(
-            "EXPLAIN QUERY PLAN SELECT id FROM events WHERE user_id = 1 AND place_id = 1 "
-            "AND type = 'card_shown_offline' AND at >= '2026-01-01' AND at <= '2026-01-02' LIMIT 1")).all()
-    assert any("ix_events_user_place_type_at" in str(row) for row in plan), plan
+        rep = db.session.scalar(select(User).where(User.email == "rep@demo.battlemap"))
+        at = datetime(2026, 11, 24, 9, 0)
+        db.session.add(Event(id=str(uuid.uuid4()), user_id=rep.id, type="card_shown_offline", at=at, place_id=1,
+                             popup_id="p", data={}))
+        db.session.commit()
+        statements = []
+        listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            cards = OfflineCards(rep.id, 1800)
+            answers = [cards.shown(place, at + timedelta(minutes=1)) for place in (1, 2, 3, 1)]
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listener)
+        assert answers == [True, False, False, True]
+        assert len([s for s in statements if "FROM events" in s]) == 1
 
 
 def test_offline_card_window_edges(app):

@@ -12,7 +12,7 @@ Events (see docs/socket-events.md):
 import dataclasses
 import logging
 
-from flask import session
+from flask import current_app, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from app import notifier
@@ -23,6 +23,7 @@ from app.schemas import load
 from app.schemas.field import LocationIn, TrackResetIn
 from app.services import auth as auth_service
 from app.services import geo_state
+from app.services.events import OfflineCards
 from app.services.locations import record_location
 from app.services.scenarios import rep_facts
 
@@ -60,8 +61,11 @@ class FieldNamespace(Namespace):
         rep = session.get("rep")
         if rep is None:
             raise Unauthorized("Connect again with a valid token.", code="session_unknown")
+        if "offline_cards" not in session:
+            session["offline_cards"] = OfflineCards(rep.id, current_app.config["FENCE_COOLDOWN_S"])
         outcome = record_location(rep=rep, lat=fix["lat"], lon=fix["lon"], accuracy_m=fix["accuracy_m"],
-                                  ts_ms=fix["ts"], deliver=lambda popup: notifier.push_popup(rep.id, popup))
+                                  ts_ms=fix["ts"], deliver=lambda popup: notifier.push_popup(rep.id, popup),
+                                  offline_cards=session["offline_cards"])
         ack = {"ok": True, "popups": len(outcome.popups)}
         if outcome.dropped:
             ack["dropped"] = outcome.dropped

@@ -32,7 +32,8 @@ class LocationOutcome:
 
 
 def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float | None, ts_ms: int,
-                    deliver: Callable[[dict], None] = lambda popup: None) -> LocationOutcome:
+                    deliver: Callable[[dict], None] = lambda popup: None,
+                    offline_cards: event_service.OfflineCards | None = None) -> LocationOutcome:
     """Run the fix through this process's fence tracker; compose the popups its events call for.
 
     Each popup is handed to ``deliver`` (the socket layer pushes it) as soon as it is composed, and recorded
@@ -40,7 +41,9 @@ def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float 
 
     No double card after offline: an ``enter`` whose card the PWA already showed offline (a
     ``card_shown_offline`` event for that place within ``FENCE_COOLDOWN_S`` before the fix) pushes nothing.
+    ``offline_cards`` is the connection's view of those events (read once); without one, a fresh view.
     """
+    offline_cards = offline_cards or event_service.OfflineCards(rep.id, current_app.config["FENCE_COOLDOWN_S"])
     snap = geo_state.snapshot()
     events = geo_state.tracker().update(rep.id, Fix(lat=lat, lon=lon, accuracy_m=accuracy_m, ts_ms=ts_ms), snap.index)
     outcome = LocationOutcome(events=events)
@@ -50,7 +53,7 @@ def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float 
     for event in events:
         if event.event not in _POPUP_EVENTS or event.place_id is None:
             continue
-        if event.event == "enter" and _shown_offline(rep.id, event.place_id, event.ts_ms):
+        if event.event == "enter" and offline_cards.shown(event.place_id, _utc(event.ts_ms)):
             log.info("rep %s: card of place %s already shown offline; not pushed", rep.id, event.place_id)
             continue
         popup = compose_popup(
@@ -65,7 +68,5 @@ def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float 
     return outcome
 
 
-def _shown_offline(rep_id: int, place_id: int, ts_ms: int) -> bool:
-    at = datetime.fromtimestamp(ts_ms / 1000, UTC).replace(tzinfo=None)
-    return event_service.card_shown_offline(rep_id=rep_id, place_id=place_id, at=at,
-                                            within_s=current_app.config["FENCE_COOLDOWN_S"])
+def _utc(ts_ms: int) -> datetime:
+    return datetime.fromtimestamp(ts_ms / 1000, UTC).replace(tzinfo=None)
