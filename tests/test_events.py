@@ -302,6 +302,16 @@ def test_an_offline_card_older_than_the_cooldown_does_not_hold_back_the_popup(ap
     assert [p["place"]["id"] for p in popups(sock)] == [hospital.id]
 
 
+def _rep_with_an_offline_card(place_id: int) -> tuple[User, datetime]:
+    """The demo rep, with one card of ``place_id`` shown offline at 09:00 on 24 Nov 2026 (stored directly)."""
+    rep = db.session.scalar(select(User).where(User.email == "rep@demo.battlemap"))
+    at = datetime(2026, 11, 24, 9, 0)
+    db.session.add(Event(id=str(uuid.uuid4()), user_id=rep.id, type="card_shown_offline", at=at, place_id=place_id,
+                         popup_id="p", data={}))
+    db.session.commit()
+    return rep, at
+
+
 def test_a_connection_reads_its_offline_cards_once(app):
     """Do the enters of one connection ask the database once, however many places the rep walks into?"""
     from sqlalchemy import event as sa_event
@@ -309,11 +319,7 @@ def test_a_connection_reads_its_offline_cards_once(app):
     from app.services.events import OfflineCards
 
     with app.app_context():
-        rep = db.session.scalar(select(User).where(User.email == "rep@demo.battlemap"))
-        at = datetime(2026, 11, 24, 9, 0)
-        db.session.add(Event(id=str(uuid.uuid4()), user_id=rep.id, type="card_shown_offline", at=at, place_id=1,
-                             popup_id="p", data={}))
-        db.session.commit()
+        rep, at = _rep_with_an_offline_card(place_id=1)
         statements = []
         listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
         sa_event.listen(db.engine, "before_cursor_execute", listener)
@@ -331,11 +337,7 @@ def test_offline_card_window_edges(app):
     from app.services.events import OFFLINE_CARD_SLACK_S, card_shown_offline
 
     with app.app_context():
-        rep = db.session.scalar(select(User).where(User.email == "rep@demo.battlemap"))
-        at = datetime(2026, 11, 24, 9, 0)
-        db.session.add(Event(id=str(uuid.uuid4()), user_id=rep.id, type="card_shown_offline", at=at, place_id=1,
-                             popup_id="p", data={}))
-        db.session.commit()
+        rep, at = _rep_with_an_offline_card(place_id=1)
         window = 1800
         assert card_shown_offline(rep_id=rep.id, place_id=1, at=at, within_s=window)
         assert card_shown_offline(rep_id=rep.id, place_id=1, at=at + timedelta(seconds=window), within_s=window)
