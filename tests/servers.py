@@ -37,7 +37,7 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.db_path}", "PORT": str(self.port),
+        self.env = env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.db_path}", "PORT": str(self.port),
                "SECRET_KEY": "server-test", "BATTLEMAP_CONFIG": "development", **self.env_overrides}
         # The log goes to a file, not a pipe nobody reads (a full pipe would block the server).
         self.log_path = self.db_path.with_suffix(".server.log")
@@ -88,6 +88,4 @@ def running_server(db_path: Path, **env_overrides: str):
     """``python wsgi.py`` on a free port over the SQLite file ``db_path``; yields ``{"port", "base", "env",
     "server"}`` (``server`` is the ``ServerProcess``, for tests that kill or restart it)."""
     with restartable_server(db_path, **env_overrides) as server:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "PORT": str(server.port),
-               "SECRET_KEY": "server-test", "BATTLEMAP_CONFIG": "development", **env_overrides}
-        yield {"port": server.port, "base": server.base, "env": env, "server": server}
+        yield {"port": server.port, "base": server.base, "env": server.env, "server": server}

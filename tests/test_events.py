@@ -334,11 +334,15 @@ def test_a_connection_reads_its_offline_cards_once(app):
 
 def test_offline_card_window_edges(app):
     """Inside the cooldown before the fix (and a minute after, for clock jitter) counts; outside does not."""
-    from app.services.events import OFFLINE_CARD_SLACK_S, card_shown_offline
+    from app.services.events import OFFLINE_CARD_SLACK_S, OfflineCards
 
     with app.app_context():
         rep, at = _rep_with_an_offline_card(place_id=1)
         window = 1800
+
+        def card_shown_offline(*, rep_id, place_id, at, within_s):
+            return OfflineCards(rep_id, within_s).shown(place_id, at)  # a fresh connection's view each time
+
         assert card_shown_offline(rep_id=rep.id, place_id=1, at=at, within_s=window)
         assert card_shown_offline(rep_id=rep.id, place_id=1, at=at + timedelta(seconds=window), within_s=window)
         assert not card_shown_offline(rep_id=rep.id, place_id=1, at=at + timedelta(seconds=window + 1),

@@ -136,20 +136,23 @@ class ProductListOut(Schema):
     needs = fields.List(fields.String(), metadata={"description": "sorted need words of the listed items"})
 
 
-class CounterTypeOut(Schema):
+class NamedTypeOut(Schema):
+    """A coded type the data names (a counter type; a shopper type adds its description)."""
+
     key = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
+
+
+class CounterTypeOut(NamedTypeOut):
+    pass
 
 
 class CounterTypeListOut(Schema):
     items = fields.List(fields.Nested(CounterTypeOut))
 
 
-class ShopperTypeOut(Schema):
-    key = fields.String()
-    name_zh = fields.String()
-    name_en = fields.String()
+class ShopperTypeOut(NamedTypeOut):
     description = fields.String()
 
 

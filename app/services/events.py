@@ -124,14 +124,6 @@ def list_events(*, user: User, type: str | None = None, since: datetime | None =
                                    .limit(limit)))
 
 
-def card_shown_offline(*, rep_id: int, place_id: int, at: datetime, within_s: float) -> bool:
-    """Has the rep's PWA already shown the card of this place offline within ``within_s`` before ``at``?
-
-    ``at`` is the fix time (UTC, naive). One indexed lookup (``ix_events_user_place_type_at``).
-    """
-    return OfflineCards(rep_id, within_s).shown(place_id, at)
-
-
 class OfflineCards:
     """The cards a rep's PWA showed offline lately, read at most once per socket connection.
 

@@ -37,10 +37,12 @@ class NoFit(InvalidInput):
 
 @dataclass(frozen=True)
 class SolverCatalog:
-    """The solver's catalog and the keys a request may name."""
+    """The solver's catalog and the keys a request may name (read with it, so a comparison reads no table)."""
 
     catalog: solver.Catalog
     categories: frozenset[str]
+    counter_types: frozenset[str]
+    shopper_types: frozenset[str]
 
 
 def _product(row: Product) -> solver.Product:
@@ -57,7 +59,8 @@ def _product(row: Product) -> solver.Product:
 def _load(version: int) -> SolverCatalog:
     rows = db.session.scalars(select(Product).order_by(Product.sku))
     return SolverCatalog(catalog=solver.Catalog.build([_product(r) for r in rows]),
-                         categories=frozenset(db.session.scalars(select(PlaceCategory.key))))
+                         categories=frozenset(db.session.scalars(select(PlaceCategory.key))),
+                         counter_types=frozenset(counter_type_keys()), shopper_types=frozenset(shopper_type_keys()))
 
 
 def catalog() -> SolverCatalog:
@@ -71,10 +74,10 @@ def _check(current: SolverCatalog, *, needs: list[str], category, counter_type, 
         problems["needs"] = ["Name at least one need."]
     if category is not None and category not in current.categories:
         problems["category"] = [f"Unknown category; one of {sorted(current.categories)}."]
-    if counter_type is not None and counter_type not in counter_type_keys():
-        problems["counter_type"] = [f"Unknown counter type; one of {sorted(counter_type_keys())}."]
-    if shopper_type is not None and shopper_type not in shopper_type_keys():
-        problems["shopper_type"] = [f"Unknown shopper type; one of {sorted(shopper_type_keys())}."]
+    if counter_type is not None and counter_type not in current.counter_types:
+        problems["counter_type"] = [f"Unknown counter type; one of {sorted(current.counter_types)}."]
+    if shopper_type is not None and shopper_type not in current.shopper_types:
+        problems["shopper_type"] = [f"Unknown shopper type; one of {sorted(current.shopper_types)}."]
     unknown = sorted(set(quantities) - set(needs))
     if unknown:
         problems["quantities"] = [f"Quantities are per need; not among the needs: {'、'.join(unknown)}."]
