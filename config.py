@@ -39,6 +39,7 @@ class Config:
     FENCE_MAX_ACCURACY_M = 200.0
     FENCE_MAX_SPEED_MPS = 70.0
     FENCE_SESSION_GAP_S = 1800
+    FIX_RETENTION_DAYS = 30  # stored fixes (rep_fixes) for the console replay; purged by the scheduler
     # How often a process checks the shared change counters (geo index, catalog, content) in seconds.
     STATE_POLL_S = 2.0
     PLACES_MAX_RADIUS_M = 50_000

@@ -30,6 +30,27 @@ class Region(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(128))
+    second_review: Mapped[bool] = mapped_column(
+        default=False, doc="a pack version is published only after a different manager or admin approved it")
+
+
+class Grid(db.Model):
+    """A grid unit (网格作战单元) of a region: owns its places, reps and packs; its leader has bounded authority.
+
+    ``leader_id`` is a rep or a manager of the region; ``discount_limit_cny`` is the largest single-deal
+    discount the leader may approve for the grid's people (the seeds' ¥50,000).
+    """
+
+    __tablename__ = "grids"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True, name="fk_grids_leader_id"))
+    discount_limit_cny: Mapped[int] = mapped_column(default=50_000)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region] = relationship()
 
 
 class User(db.Model):
@@ -50,7 +71,11 @@ class User(db.Model):
         default=_role_discount_limit,
         doc="the largest discount on one deal this user may give alone (CNY); NULL = no limit")
 
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, doc="an inactive user cannot log in or connect")
+
     region: Mapped[Region | None] = relationship()
+    grid: Mapped[Grid | None] = relationship(foreign_keys=[grid_id])
 
 
 class ZoneType(db.Model):
@@ -100,6 +125,7 @@ class Place(db.Model):
     stage: Mapped[str | None] = mapped_column(String(32))
     budget_cny: Mapped[int | None]
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
 
     notices: Mapped[list["ProcurementNotice"]] = relationship(
         back_populates="place", order_by="desc(ProcurementNotice.published_on)", cascade="all, delete-orphan"
@@ -155,6 +181,8 @@ class ContentPack(db.Model):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True,
+                                                doc="a grid's own pack: shown to that grid's reps only")
 
     versions: Mapped[list["PackVersion"]] = relationship(back_populates="pack", order_by="PackVersion.number")
     published_version: Mapped["PackVersion | None"] = relationship(
@@ -185,11 +213,29 @@ class PackVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), doc="the second pair of eyes: a manager or admin other than the author")
+    approved_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     publish_at: Mapped[datetime | None] = mapped_column(index=True, doc="scheduled publishing (UTC)")
     expires_at: Mapped[datetime | None] = mapped_column(index=True, doc="scheduled expiry (UTC)")
 
     pack: Mapped[ContentPack] = relationship(back_populates="versions")
+
+
+class ReviewComment(db.Model):
+    """A reviewer's comment on a version under review, on one component (``component_id``) or the whole."""
+
+    __tablename__ = "review_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("pack_versions.id"), index=True)
+    component_id: Mapped[str | None] = mapped_column(String(100), doc="None: about the version as a whole")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped["User | None"] = relationship()
 
 
 class UserRegion(db.Model):
@@ -335,6 +381,22 @@ class RepFenceState(db.Model):
     last_fix_ts: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RepFix(db.Model):
+    """One accepted or dropped location fix of a rep on duty, kept for the console's replay ("why no card at
+    10:05?") for ``FIX_RETENTION_DAYS`` and then purged. ``ts`` is the phone's fix time (ms since epoch)."""
+
+    __tablename__ = "rep_fixes"
+    __table_args__ = (Index("ix_rep_fixes_rep_ts", "rep_id", "ts"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ts: Mapped[int] = mapped_column(BigInteger)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    accuracy_m: Mapped[float | None]
+    crs: Mapped[str] = mapped_column(String(8), default="wgs84")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class StateVersion(db.Model):

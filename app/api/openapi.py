@@ -323,6 +323,8 @@ OPERATIONS = [
         "parameters": [{"in": "query", "schema": EventQueryIn}],
         "responses": {"200": {"description": "Events", **_json(EventListOut)}, **_errors(400, 401, 422)},
     }),
+    # users, grids and teams (issue 9, docs/team.md)
+    # pack review, components, audience and replay (issue 9, docs/packs-api.md, docs/replay.md)
 ]
 
 
