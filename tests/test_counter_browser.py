@@ -204,3 +204,42 @@ def test_an_impossible_budget_says_so_and_never_shows_a_zero_price_option(site, 
     shot(page, "counter-08-no-fit-phone")
     assert page.errors == []
 
+
+
+def test_a_guide_prices_a_discount_and_asks_for_approval_above_their_limit(site, guide_phone):
+    """A discount within the guide's ¥500 is theirs to give; above it, one tap sends it to their approver."""
+    page = guide_phone
+    _log_in_guide(page, site)
+    _ask(page, budget=("2000", "8000"), needs=("吸氧", "老人"))
+    options = _submit(page)
+    totals = dict(options)
+    assert len(options) == 3 and min(totals.values()) > 800, options
+    page.fill("[data-testid=compare-discount]", "300")
+    page.click("[data-testid=compare-discount-apply]")
+    page.wait_for_selector("[data-testid=option-final-price]", timeout=WAIT_MS)
+    statuses = page.eval_on_selector_all("[data-testid=option-discount-status]", "els => els.map(e => e.dataset.status)")
+    assert statuses == ["within_authority"] * len(options)
+    assert page.locator("[data-testid=option-request-approval]").count() == 0
+    first = page.locator("[data-testid=compare-option]").first
+    final = int("".join(ch for ch in first.locator("[data-testid=option-final-price]").inner_text() if ch.isdigit()))
+    assert final == totals[options[0][0]] - 300
+
+    page.fill("[data-testid=compare-discount]", "800")
+    page.click("[data-testid=compare-discount-apply]")
+    page.wait_for_selector("[data-testid=option-request-approval]", timeout=WAIT_MS)
+    assert "需审批" in first.locator("[data-testid=option-discount-status]").inner_text()
+    shot(page, "counter-05-discount-over-limit")
+    first.locator("[data-testid=option-request-approval]").click()
+    page.fill("[data-testid=approval-note]", "老顾客，另购两台")
+    page.wait_for_timeout(400)  # the sheet's slide-in
+    shot(page, "counter-06-approval-sheet")
+    page.click("[data-testid=approval-send]")
+    sent = first.locator("[data-testid=option-approval-sent]")
+    sent.wait_for(timeout=WAIT_MS)
+    assert CJK.search(sent.inner_text())
+
+    mine = site.get("/approvals?mine=true", GUIDE)["items"]
+    assert len(mine) == 1
+    assert mine[0]["status"] == "pending" and mine[0]["amount_cny"] == 800 and mine[0]["note"] == "老顾客，另购两台"
+    assert mine[0]["option"]["key"] == options[0][0]
+    assert not page.errors

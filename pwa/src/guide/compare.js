@@ -11,7 +11,7 @@ function amount(value) {
 }
 
 /** The request body as the server takes it: numbers as numbers, needs sorted once each, no empty fields. */
-export function compareBody({ budgetMin, budgetMax, needs = [], shopperType = null, counterType = null }) {
+export function compareBody({ budgetMin, budgetMax, needs = [], shopperType = null, counterType = null, discountCny = null }) {
   const body = {
     budget_min: amount(budgetMin) ?? 0,
     budget_max: amount(budgetMax) ?? 0,
@@ -20,6 +20,8 @@ export function compareBody({ budgetMin, budgetMax, needs = [], shopperType = nu
   };
   if (shopperType) body.shopper_type = shopperType;
   if (counterType) body.counter_type = counterType;
+  const discount = amount(discountCny);
+  if (discount) body.discount_cny = discount;
   return body;
 }
 
@@ -31,10 +33,27 @@ export function requestKey(body) {
     ["budget_max", amount(b.budget_max) ?? 0],
     ["channel", b.channel || "retail"],
     ["counter_type", b.counter_type || null],
+    ["discount_cny", amount(b.discount_cny) || 0],
     ["needs", [...new Set((b.needs || []).map((n) => String(n).trim()).filter(Boolean))].sort()],
     ["shopper_type", b.shopper_type || null],
   ];
   return JSON.stringify(canonical);
+}
+
+/**
+ * How an option is priced after the guide's discount: null when there is none, else list, discount, final and
+ * whether the guide may give it alone ("within_authority") or needs an approval ("needs_approval").
+ */
+export function pricing(option) {
+  const discount = amount(option?.discount_cny) || 0;
+  if (!discount) return null;
+  const list = amount(option.list_price ?? option.total_price) ?? 0;
+  return {
+    list,
+    discount,
+    final: amount(option.final_price) ?? Math.max(0, list - discount),
+    needsApproval: option.discount_status === "needs_approval",
+  };
 }
 
 /** Form problems the guide can fix before asking: a code per problem (messages under app.guide.invalid). */

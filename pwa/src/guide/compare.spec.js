@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { closestOptions, compareBody, comparisonOf, highlights, promiseGist, realOptions, requestKey, shortfall,
-  validateBudget, whyText } from "@/guide/compare";
+import { closestOptions, compareBody, comparisonOf, highlights, pricing, promiseGist, realOptions, requestKey,
+  shortfall, validateBudget, whyText } from "@/guide/compare";
 
 const option = (key, total, days, fit, promises = [], missing = []) => ({
   key, name: key, total_price: total, delivery_days: days, fit_score: fit, service_commitments: promises,
@@ -21,14 +21,31 @@ describe("the request key", () => {
     const base = { budget_min: 3000, budget_max: 6000, needs: ["血压"], channel: "retail" };
     const keys = new Set([
       base, { ...base, budget_max: 6001 }, { ...base, needs: ["血压", "血糖"] }, { ...base, shopper_type: "gift" },
-      { ...base, counter_type: "pharmacy" },
+      { ...base, counter_type: "pharmacy" }, { ...base, discount_cny: 300 },
     ].map(requestKey));
-    expect(keys.size).toBe(5);
+    expect(keys.size).toBe(6);
   });
 
   it("leaves out an unset shopper type and counter type from the body", () => {
     expect(compareBody({ budgetMin: "", budgetMax: "800", needs: [] })).toEqual(
       { budget_min: 0, budget_max: 800, needs: [], channel: "retail" });
+  });
+});
+
+describe("the guide's discount", () => {
+  it("goes into the body only when there is one, and a ¥0 discount is the same request as none", () => {
+    const base = { budgetMin: "3000", budgetMax: "6000", needs: ["血压"] };
+    expect(compareBody({ ...base, discountCny: "300" }).discount_cny).toBe(300);
+    expect(compareBody({ ...base, discountCny: "" })).not.toHaveProperty("discount_cny");
+    expect(requestKey(compareBody({ ...base, discountCny: "0" }))).toBe(requestKey(compareBody(base)));
+  });
+
+  it("prices an option: list, discount, final, and whether it needs an approval", () => {
+    expect(pricing({ total_price: 1280, discount_cny: 0 })).toBe(null);
+    expect(pricing({ total_price: 1280, list_price: 1280, discount_cny: 300, final_price: 980,
+      discount_status: "within_authority" })).toEqual({ list: 1280, discount: 300, final: 980, needsApproval: false });
+    expect(pricing({ total_price: 1280, discount_cny: 800, discount_status: "needs_approval" }))
+      .toEqual({ list: 1280, discount: 800, final: 480, needsApproval: true });
   });
 });
 

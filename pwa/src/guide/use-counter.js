@@ -16,6 +16,7 @@ export const counter = reactive({
   cachedAt: null, // set when the answer shown comes from the cache
   error: null, // an error code
   request: null,
+  approvals: {}, // option key → the approval request made for it (for the answer shown)
 });
 
 const KV_TYPES = "guide.shopper_types";
@@ -68,6 +69,7 @@ export async function compare(form) {
   counter.busy = true;
   counter.error = null;
   counter.request = body;
+  counter.approvals = {};
   try {
     let answer = null;
     if (navigator.onLine) {
@@ -99,6 +101,13 @@ export async function compare(form) {
   } finally {
     counter.busy = false;
   }
+}
+
+/** Ask the guide's approver for this option's discount (above the guide's own limit); kept per option. */
+export async function requestApproval(optionKey, note = "") {
+  const approval = await api("/approvals", { method: "POST", body: { request: counter.request, option: optionKey, note } });
+  counter.approvals = { ...counter.approvals, [optionKey]: approval };
+  return approval;
 }
 
 /** A public, read-only link to this comparison for the shopper (needs the network: the server keeps it). */
