@@ -122,3 +122,13 @@ def test_more_successes_for_the_leader_never_turn_a_winner_into_a_loser(n, s, ex
     more = decide([Arm("A", n, s), Arm("B", n, min(n, s + extra + extra))])
     if base.status == "winner":
         assert base.winner == "B" and (more.status, more.winner) == ("winner", "B")
+
+
+def test_is_pure():
+    """Does importing the learning package stay clear of Flask, SQLAlchemy and the app?"""
+    import subprocess
+    import sys
+
+    code = "import sys, learning; print(any(m.split('.')[0] in ('flask', 'sqlalchemy', 'app') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".")
+    assert out.stdout.strip() == "False"
