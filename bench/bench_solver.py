@@ -10,7 +10,10 @@ clock around one whole 3-option comparison. Sections:
    that module is being rebuilt) on the same requests.
 2. Quality: the same 1,000 random requests on each catalog, guarantee violations per guarantee
    (``solver.check.GUARANTEES``) for the greedy and the solver, in the same run. ``three_options`` counts
-   requests where something fits but fewer than three options came back.
+   requests where something fits but fewer than three options came back *and* three are not proven
+   impossible: ``solver.check.three_possible`` decides by brute force over every fitting candidate when there
+   are few (most such requests: a tight budget leaves one or two bundles), and the requests it cannot decide
+   count against the solver. Those proven impossible are reported on their own line.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import time
 from collections import Counter
 
 from solver import Catalog, Product, Promise, Request, compare
-from solver.check import GUARANTEES, violations
+from solver.check import GUARANTEES, three_possible, violations
 from solver.check import view as solver_view
 from solver.demo import load_products
 
@@ -215,11 +218,16 @@ def _quality_rows(label, catalog, products, reqs) -> list[dict]:
     ours_bad: Counter = Counter()
     old_bad: Counter = Counter()
     fits = Counter()
+    impossible = 0
     for r in reqs:
         c = compare(catalog, r)
         any_fit = c.fit != "none"
         fits[c.fit] += 1
-        ours_bad += violations(catalog, r, solver_view(c), any_fit=any_fit)
+        bad = violations(catalog, r, solver_view(c), any_fit=any_fit)
+        if bad["three_options"] and three_possible(catalog, r, c.options[0].covered_needs) is False:
+            del bad["three_options"]  # honest: three such bundles do not exist
+            impossible += 1
+        ours_bad += bad
         old_opts = old(r)
         old_bad += violations(catalog, r, old_opts, any_fit=any_fit)
         # the old engine: an empty or ¥0 option even when nothing fits
@@ -231,6 +239,8 @@ def _quality_rows(label, catalog, products, reqs) -> list[dict]:
                      "unit": "count", "baseline": "old greedy", "baseline_value": old_bad[g], "ratio": None})
     rows.append({"name": f"violations {label} total", "value": sum(ours_bad.values()), "unit": "count",
                  "baseline": "old greedy", "baseline_value": sum(old_bad.values()), "ratio": None})
+    rows.append({"name": f"solver fewer than three, proven impossible {label}", "value": impossible,
+                 "unit": "requests"})
     for f in ("full", "partial", "none"):
         rows.append({"name": f"solver fit={f} {label}", "value": fits[f], "unit": "requests"})
     return rows

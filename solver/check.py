@@ -6,9 +6,10 @@ can be judged by the same rules as the solver's.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
-from .catalog import Catalog
+from .catalog import UNCAPPED, Catalog
 from .model import TIER_RANK, Comparison, Request
 
 #: Guarantee codes reported by :func:`violations`.
@@ -102,3 +103,40 @@ def violations(catalog: Catalog, request: Request, options: list[dict], *, any_f
             if not catalog.fits(i, request, float("inf")):
                 bad["fits_request"] += 1
     return +bad  # drop zero counts
+
+
+def three_possible(catalog: Catalog, request: Request, needs, *, max_items: int = 16) -> bool | None:
+    """Do three bundles exist that cover ``needs`` within the rules and the budget, with strictly rising prices
+    and a spend-weighted tier that never falls? Decided by brute force over every fitting candidate (every
+    subset, one unit each) when there are at most ``max_items`` of them and the request asks no quantities;
+    None when too big to decide. Independent of the solver: the benchmark uses it to tell "fewer than three
+    because three do not exist" from a miss."""
+    pool = catalog.pool(request, request.budget_max, cap=UNCAPPED)
+    prods = catalog.products
+    if len(pool) > max_items or request.quantities or any(prods[i].max_qty > 1 for i in pool):
+        return None
+    dev = device_needs(catalog, request)
+    bundles = []
+    for k in range(1, len(pool) + 1):
+        for combo in itertools.combinations(pool, k):
+            total = sum(prods[i].price_cny for i in combo)
+            if total <= 0 or total > request.budget_max:
+                continue
+            chosen = set(combo)
+            if not all(any(n in prods[i].needs and (n not in dev or catalog.is_device[i]) for i in combo)
+                       for n in needs):
+                continue
+            slots = Counter(prods[i].slot for i in combo if prods[i].slot is not None)
+            if any(c > 1 for c in slots.values()) or any(catalog.excludes[i] & chosen for i in combo) \
+                    or any(catalog.hosts[i] and not set(catalog.hosts[i]) & chosen for i in combo):
+                continue
+            bundles.append((total, sum(prods[i].price_cny * catalog.rank[i] for i in combo) / total))
+    bundles.sort()
+    longest = [1] * len(bundles)  # longest rising chain ending at each bundle
+    for j, (price, tier) in enumerate(bundles):
+        for i in range(j):
+            if bundles[i][0] < price and bundles[i][1] <= tier + 1e-9:
+                longest[j] = max(longest[j], longest[i] + 1)
+                if longest[j] >= 3:
+                    return True
+    return False

@@ -183,3 +183,20 @@ def test_economy_dominance_filter_keeps_the_optimum(demo):
         assert fa == fb and (a is None) == (b is None)
         if a is not None:
             assert (a.total, a.covered) == (b.total, b.covered)
+
+
+def test_three_possible_tells_a_tight_budget_from_a_miss():
+    """The benchmark's prover: True when three rising bundles exist, False when they cannot, None when too big."""
+    from solver.check import three_possible
+
+    def product(sku, price, tier, needs=("血压",)):
+        return Product(sku=sku, name=sku, kind="device", tier=tier, price_cny=price, delivery_days=1,
+                       needs=frozenset(needs), slot="main")  # one monitor per option
+
+    three = Catalog.build([product("E", 199, "economy"), product("S", 399, "standard"), product("P", 1280, "premium")])
+    assert three_possible(three, Request(0, 2000, ("血压",)), ("血压",)) is True
+    assert three_possible(three, Request(0, 500, ("血压",)), ("血压",)) is False  # only E and S fit
+    falling = Catalog.build([product("P", 199, "premium"), product("S", 399, "standard"), product("E", 1280, "economy")])
+    assert three_possible(falling, Request(0, 2000, ("血压",)), ("血压",)) is False  # dearer means a lower tier
+    many = Catalog.build([product(f"X{i}", 100 + i, "economy") for i in range(20)])
+    assert three_possible(many, Request(0, 10_000, ("血压",)), ("血压",), max_items=16) is None
