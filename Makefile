@@ -34,6 +34,7 @@ db: setup
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask demo simulate --days 28 --if-empty
 
 run: db
 	@echo "Battlemap: http://127.0.0.1:$(PORT)  (log in as rep@demo.battlemap / demo-password)"

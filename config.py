@@ -40,9 +40,17 @@ class Config:
     FENCE_MAX_SPEED_MPS = 70.0
     FENCE_SESSION_GAP_S = 1800
     FIX_RETENTION_DAYS = 30  # stored fixes (rep_fixes) for the console replay; purged by the scheduler
+    FIX_STORE_HOURS = (7, 21)  # only on-duty fixes are stored: local hours [start, end) in TIMEZONE; None = all
+    FIX_FLUSH_S = 2.0  # stored fixes are written in one INSERT every this many seconds ...
+    FIX_BUFFER_MAX = 200  # ... or this many fixes, whichever comes first (docs/replay.md)
+    # Who is connected to /field now, across processes (a Redis hash when REDIS_URL is set).
+    PRESENCE_KEY = os.environ.get("PRESENCE_KEY", "battlemap:presence")
     # How often a process checks the shared change counters (geo index, catalog, content) in seconds.
     STATE_POLL_S = 2.0
     PLACES_MAX_RADIUS_M = 50_000
+    # The weekly digest (docs/learning.md) is POSTed as JSON here when set; unset: stored and shown only.
+    DIGEST_WEBHOOK_URL = os.environ.get("DIGEST_WEBHOOK_URL") or None
+    DIGEST_WEBHOOK_TIMEOUT_S = 10.0
     POPUP_NOTICE_DAYS = 92
     LOGIN_RATE_LIMIT = (10, 60)  # attempts per window seconds, per email + address
     DEFAULT_LOCALE = "zh"

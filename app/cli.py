@@ -18,7 +18,7 @@ scheduler_cli = AppGroup("scheduler", help="The one process that runs periodic j
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has places.")
 def demo_load(if_empty: bool):
-    """Load the Shanghai demo data and demo users."""
+    """Load the demo: Shanghai (two grids) and Hangzhou, their places, zones, packs and demo users."""
     from app.demo.loader import is_empty, load_demo
 
     if if_empty and not is_empty():
@@ -33,7 +33,36 @@ def demo_load(if_empty: bool):
 
     counts = load_demo(progress=bar)
     click.echo("Demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    click.echo("Log in as rep@demo.battlemap / demo-password (also rep2..rep5, guide, manager, admin).")
+    click.echo("Log in as rep@demo.battlemap / demo-password (also rep2..rep5, guide, manager, manager2, admin; "
+               "Hangzhou: manager.hz, rep.hz).")
+
+
+@demo_cli.command("simulate")
+@click.option("--days", default=28, show_default=True, type=click.IntRange(1, 120),
+              help="How many days of field activity, ending yesterday.")
+@click.option("--seed", default=20261201, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="Do nothing when field activity was already recorded.")
+def demo_simulate(days: int, seed: int, if_empty: bool):
+    """Write weeks of labelled field activity through the real services (docs/experiments.md)."""
+    from sqlalchemy import func, select
+
+    from app.demo.simulate import simulate
+    from app.models import Popup
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Popup)):
+        click.echo("Field activity already recorded; nothing simulated.")
+        return
+
+    def bar(items):
+        with click.progressbar(list(items), label=f"Simulating {days} days") as it:
+            yield from it
+
+    result = simulate(days=days, seed=seed, progress=bar)
+    click.echo(f"Simulated {result.visits} visits by {result.reps} reps over {result.days} days: "
+               f"{result.popups} cards, {result.events} events.")
+    for exp in result.experiments:
+        click.echo(f"  experiment {exp['id']} ({exp['talk_track']}): {exp['status']}"
+                   + (f", winner {exp['winner']}" if exp["winner"] else ""))
 
 
 @packs_cli.command("validate")
@@ -59,7 +88,7 @@ def packs_import(paths, publish: bool):
     """
     from app import notifier
     from app.errors import AppError
-    from app.services.packs import import_body
+    from app.services.pack_io import import_body
     from content_packs import PackError, load_all, load_pack
 
     sources = []
@@ -99,7 +128,7 @@ def packs_import(paths, publish: bool):
 def packs_export(key: str, number: int | None, output: str | None):
     """Write a stored pack version as YAML that `flask packs validate` and `flask packs import` accept."""
     from app.errors import AppError
-    from app.services.packs import export_version, pack_yaml
+    from app.services.pack_io import export_version, pack_yaml
 
     try:
         version = export_version(key, number)
@@ -157,6 +186,15 @@ def geo_replay(track):
             click.echo(json.dumps(event.as_dict(), ensure_ascii=False))
     except ValueError as err:
         raise click.ClickException(str(err)) from err
+
+
+@geo_cli.command("purge-fixes")
+def geo_purge_fixes():
+    """Delete stored location fixes older than FIX_RETENTION_DAYS (the scheduler's geo.purge_fixes does it hourly)."""
+    from app.services.locations import purge_fixes
+
+    deleted = purge_fixes()
+    click.echo(f"{deleted} stored fixes older than {current_app.config['FIX_RETENTION_DAYS']} days deleted.")
 
 
 @places_cli.command("import")
@@ -248,6 +286,35 @@ def catalog_export(fmt: str | None, output: str | None, lang: str):
         click.echo(text, nl=False)
 
 
+users_cli = AppGroup("users", help="Users and the team (docs/team.md).")
+
+
+@users_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--locale", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the messages.")
+def users_import(file: str, locale: str):
+    """Create or update users from a CSV (email,name,password,role,region[,grid,skill_level,tags,active,locale,
+    counter_type]; tags split by | or ;). The whole file is checked first: one bad line and nothing is written."""
+    from app import i18n
+    from app.services.users import UsersInvalid, import_users, read_csv
+
+    rows, problems = read_csv(Path(file).read_text(encoding="utf-8-sig"))
+
+    def bar(items):
+        with click.progressbar(items, label=i18n.message("team.import.progress", locale)) as it:
+            yield from it
+
+    try:
+        if problems:
+            raise UsersInvalid(problems, locale)
+        counts = import_users(rows, locale=locale, progress=bar if len(rows) > 200 else (lambda it: it))
+    except UsersInvalid as err:
+        db.session.rollback()
+        raise click.ClickException("\n".join([*(p.render(locale) for p in err.problems), err.message])) from err
+    click.echo(i18n.message("team.import.done", locale, {"count": len(rows), **counts}))
+
+
 zones_cli = AppGroup("zones", help="Zones (polygons with a zone type).")
 
 
@@ -286,6 +353,7 @@ def init_app(app) -> None:
     app.cli.add_command(zones_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(users_cli)
 
     @app.shell_context_processor
     def shell_context():

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from app import notifier
 from app.extensions import db
-from app.services import packs
-from app.services.packs import LiveChange
+from app.services import locations, pack_lifecycle
+from app.services.pack_lifecycle import LiveChange
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,57 @@ def _notify(changes: list[LiveChange]) -> list[LiveChange]:
 
 def publish_due_versions(now: datetime | None = None) -> list[LiveChange]:
     """Publish the in-review pack versions whose ``publish_at`` has come; tell the reps in scope."""
-    return _notify(packs.publish_due(now=now))
+    return _notify(pack_lifecycle.publish_due(now=now))
 
 
 def expire_due_versions(now: datetime | None = None) -> list[LiveChange]:
     """Expire the published pack versions whose ``expires_at`` has come; tell the reps in scope."""
-    return _notify(packs.expire_due(now=now))
+    return _notify(pack_lifecycle.expire_due(now=now))
+
+
+def purge_old_fixes(now: datetime | None = None) -> range:
+    """Delete stored location fixes older than ``FIX_RETENTION_DAYS`` (privacy: replay data is kept no longer).
+
+    Returns one item per row deleted, as the other jobs return one per change (``scheduler run --once``
+    prints the count)."""
+    return range(locations.purge_fixes(now=now))
+
+
+def judge_experiments(now: datetime | None = None) -> list:
+    """Find new talk-track experiments and judge the running ones; a winner becomes a draft in review
+    (docs/experiments.md). Daily: the sequential test stays honest however often it is read."""
+    from app.services import experiments
+
+    return experiments.judge_all(now=now)
+
+
+def coach_reps(now: datetime | None = None) -> list:
+    """The coaching rule for every rep (docs/learning.md); each new alert's card is pushed to its rep over
+    /field (``coaching.card``, in the rep's language). Hourly: a streak is alerted once, however often."""
+    from app.models import User
+    from app.schemas.health import CoachingCardOut
+    from app.services import health
+
+    alerts = health.run_coaching(now=now)
+    for alert in alerts:
+        rep = db.session.get(User, alert.rep_id)
+        notifier.push_coaching_card(alert.rep_id, CoachingCardOut().dump(health.card(alert, rep.locale)))
+    return alerts
+
+
+def detect_region_warnings(now: datetime | None = None) -> list:
+    """Regional early warnings: stages lasting longer and steps appearing across a region's recent deals."""
+    from app.services import health
+
+    return health.detect_warnings(now=now)
+
+
+def weekly_digests(now: datetime | None = None) -> list:
+    """Each region's digest of the last complete week (made once), then the webhook for unsent ones. Runs
+    hourly so a digest appears early on Monday and a failed webhook is retried within the hour."""
+    from app.services import digests
+
+    return digests.run(now=now)
 
 
 @dataclass(frozen=True)
@@ -47,6 +92,15 @@ class JobSpec:
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("packs.publish_due", publish_due_versions, 60, "Publish scheduled content pack versions"),
     JobSpec("packs.expire_due", expire_due_versions, 60, "Expire content pack versions past expires_at"),
+    JobSpec("geo.purge_fixes", purge_old_fixes, 3600, "Delete stored location fixes past FIX_RETENTION_DAYS"),
+    JobSpec("learning.judge_experiments", judge_experiments, 24 * 3600,
+            "Judge talk-track experiments; promote winners into drafts for review"),
+    JobSpec("learning.coach_reps", coach_reps, 3600,
+            "Coaching rule: three misses in a row bring a coaching card and a manager alert"),
+    JobSpec("learning.region_warnings", detect_region_warnings, 24 * 3600,
+            "Regional early warnings: stages lasting longer, steps appearing"),
+    JobSpec("learning.weekly_digests", weekly_digests, 3600,
+            "Weekly digest per region (made once a week; the webhook retried until it answers 2xx)"),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

@@ -32,6 +32,8 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(128))
     second_review: Mapped[bool] = mapped_column(
         default=False, doc="a pack version is published only after a different manager or admin approved it")
+    health_settings: Mapped[dict] = mapped_column(
+        JSON, default=dict, doc="process-health thresholds and coaching links per indicator (docs/learning.md)")
 
 
 class Grid(db.Model):
@@ -479,3 +481,99 @@ class DiscountApproval(db.Model):
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+EXPERIMENT_STATUSES = ("running", "winner", "no_difference")
+EXPERIMENT_METRICS = ("advanced_or_won", "won", "used_or_helpful")
+
+
+class Experiment(db.Model):
+    """A talk-track with A/B variants in a pack, judged on what followed its popups (docs/experiments.md).
+
+    One row per (pack, talk-track): created when its variants are first seen in a published version. The
+    design (``metric``, ``window_days``, ``alpha``, ``min_exposures``) is the manager's; ``stats`` is the last
+    judgement's numbers. Once decided (``status`` winner / no_difference, ``decided_at``) it stays decided;
+    a winner's promotion is the draft version ``promoted_version_id``.
+    """
+
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("pack_id", "talk_track_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("content_packs.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    talk_track_id: Mapped[str] = mapped_column(String(100))
+    pack_version: Mapped[int] = mapped_column(doc="the version number the variants were first seen in")
+    variants: Mapped[list] = mapped_column(JSON, default=list, doc="variant ids, in the pack's order")
+    metric: Mapped[str] = mapped_column(String(32), default="advanced_or_won")
+    window_days: Mapped[int] = mapped_column(default=14)
+    alpha: Mapped[float] = mapped_column(default=0.05)
+    min_exposures: Mapped[int] = mapped_column(default=100)
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    winner: Mapped[str | None] = mapped_column(String(100))
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    judged_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    promoted_version_id: Mapped[int | None] = mapped_column(ForeignKey("pack_versions.id"))
+
+    pack: Mapped[ContentPack] = relationship()
+
+
+class OnboardingItem(db.Model):
+    """One entry of a region's onboarding collection (新人必修): a pack component with where it came from."""
+
+    __tablename__ = "onboarding_items"
+    __table_args__ = (UniqueConstraint("region_id", "pack_id", "component_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("content_packs.id"))
+    kind: Mapped[str] = mapped_column(String(32), default="talk_tracks")
+    component_id: Mapped[str] = mapped_column(String(100))
+    variant: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    source: Mapped[dict] = mapped_column(JSON, default=dict, doc='e.g. {"experiment": id, "rate": …, "vs": …}')
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoachingAlert(db.Model):
+    """An indicator below its threshold for a rep's last three visits or deals: the card pushed, the alert
+    to their manager, and why (``indicator``, the three ``values``, ``threshold``)."""
+
+    __tablename__ = "coaching_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    indicator: Mapped[str] = mapped_column(String(48))
+    values: Mapped[list] = mapped_column(JSON, default=list)
+    threshold: Mapped[float]
+    component: Mapped[str | None] = mapped_column(String(300), doc="<pack>/<kind>/<id> pushed to the rep")
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict, doc=(
+        'the streak: {"unit", "start", "run": [unit keys], "units": [{"key", "at", "value", "event_ids", …}]}; '
+        "``start``/``run`` make sure one streak is alerted once (learning.health.streak)"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    acknowledged_at: Mapped[datetime | None]
+
+
+class RegionWarning(db.Model):
+    """A regional early warning (deals across a region lengthening a stage or gaining steps), with evidence."""
+
+    __tablename__ = "region_warnings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Digest(db.Model):
+    """The weekly digest of a region for its managers: what was used, what won, who needs coaching."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("region_id", "week_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    week_start: Mapped[date]
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(doc="when the webhook accepted it; None: not sent")

@@ -19,3 +19,9 @@ def push_pack_updated(rep_ids, pack_key: str, version: int | None) -> None:
     payload = {"pack_id": pack_key, "version": version}
     for rep_id in rep_ids:
         socketio.emit("pack.updated", payload, to=rep_room(rep_id), namespace=FIELD_NAMESPACE)
+
+
+def push_coaching_card(rep_id: int, card: dict) -> None:
+    """The rep's coaching card (``CoachingCardOut``): an indicator below its threshold three times in a row,
+    with why and the component their manager linked to it (docs/learning.md)."""
+    socketio.emit("coaching.card", card, to=rep_room(rep_id), namespace=FIELD_NAMESPACE)

@@ -120,17 +120,19 @@ def _edit_pack(app, track_id: str) -> None:
 
     from app.extensions import db
     from app.models import User
-    from app.services import packs
+    from app.services import pack_lifecycle, pack_queries
 
     with app.app_context():
         manager = db.session.scalar(select(User).where(User.email == "manager@demo.battlemap"))
-        live = packs.live_version(packs.find_pack(PACK))
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.battlemap"))
+        live = pack_queries.live_version(pack_queries.find_pack(PACK))
         body = json.loads(json.dumps(live.body))
         track = next(t for t in body["talk_tracks"] if t["id"] == track_id)
         track["title"] += "（修订）"
-        version = packs.create_version(user=manager, key=PACK, body=body, based_on=live.number)
-        packs.submit_version(user=manager, key=PACK, number=version.number)
-        packs.publish_version(user=manager, key=PACK, number=version.number)
+        version = pack_lifecycle.create_version(user=manager, key=PACK, body=body, based_on=live.number)
+        pack_lifecycle.submit_version(user=manager, key=PACK, number=version.number)
+        pack_lifecycle.approve_version(user=admin, key=PACK, number=version.number)  # the second pair of eyes
+        pack_lifecycle.publish_version(user=manager, key=PACK, number=version.number)
 
 
 def _size_rows(label: str, app, client, headers) -> list[dict]:

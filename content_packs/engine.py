@@ -92,6 +92,7 @@ class PackData:
     version: int
     version_id: int
     body: dict
+    region_id: int | None = None  # None: not scoped (tests, benches); a rule never shows another region's pack
 
 
 @dataclass(frozen=True)
@@ -264,13 +265,20 @@ def compile_rule(rule: RuleData) -> CompiledRule:
     return CompiledRule(data=rule, checks=tuple(checks))
 
 
-def pick_variant(rep_id: int, track: dict) -> dict | None:
-    """A/B variant for this rep: deterministic (one rep always sees the same one), split by the weights."""
+def pick_variant(rep_id: int, track: dict, place_id: int | None = None) -> dict | None:
+    """A/B variant for this rep with this client: deterministic, split by the weights.
+
+    The unit is the rep–client pair: a client always hears the same script from the same rep (no mixed
+    message), while each rep uses every variant across clients — so a team of five reps still gives an
+    experiment both arms (assigning per rep alone would give each variant to whole reps, and five reps to
+    two variants can leave an arm empty). Without a place (a guide's counter) the rep alone decides.
+    """
     variants = track.get("variants") or []
     if not variants:
         return None
     total = sum(v.get("weight", 1) for v in variants)
-    digest = hashlib.sha256(f"{rep_id}:{track['id']}".encode()).digest()
+    unit = f"{rep_id}:{place_id}" if place_id is not None else f"{rep_id}"
+    digest = hashlib.sha256(f"{unit}:{track['id']}".encode()).digest()
     point = int.from_bytes(digest[:8], "big") % total
     for variant in variants:
         point -= variant.get("weight", 1)
@@ -295,7 +303,7 @@ def _render(kind: str, component: dict) -> dict:
         return {"id": component["id"], "competitor": component["competitor"],
                 "their_move": component["their_move"], "our_response": component["our_response"],
                 "proof_points": list(component.get("proof_points", ()))}
-    return dict(component)
+    return {k: v for k, v in component.items() if k != "copied_from"}  # provenance is for managers
 
 
 class ScenarioEngine:
@@ -419,7 +427,7 @@ class ScenarioEngine:
         variants = {}
         for track in components.get("talk_tracks", ()):
             source = self._component(track["_pack"], "talk_tracks", track["id"])
-            variant = pick_variant(s.rep.id, source) if source else None
+            variant = pick_variant(s.rep.id, source, s.place.id if s.place else None) if source else None
             if variant:
                 track["lines"] = list(variant["lines"])
                 track["variant"] = variant["id"]
@@ -470,8 +478,8 @@ class ScenarioEngine:
         out = []
         for item in rule.data.show:
             pack = self._packs_by_key.get(item.get("pack") or default_key or "")
-            if pack is None:
-                continue
+            if pack is None or (pack.region_id is not None and pack.region_id != rule.data.region_id):
+                continue  # a rule stored before the region check (app.services.rules) serves nothing foreign
             kind = item["kind"]
             fitting = matching_components(pack.body, kind, category=category, skill_level=skill_level,
                                           shopper_type=shopper_type)

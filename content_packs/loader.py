@@ -69,11 +69,13 @@ def discover(directory: str | Path | None = None) -> list[Path]:
     return sorted(p for p in files if not p.name.startswith(("_", ".")))
 
 
-def parse_pack(text: str, *, path: str | Path = "<string>") -> dict[str, Any]:
+def parse_pack(text: str, *, path: str | Path = "<string>", defaults: Mapping[str, Any] | None = None
+               ) -> dict[str, Any]:
     """Parse and validate pack YAML given as text; ``path`` only labels the errors.
 
-    Returns the validated pack as a plain, JSON-serialisable dict (dates as ISO strings).
-    Raises :class:`PackError` listing every problem found.
+    ``defaults`` fill top-level fields the YAML leaves out before validation (the manager API passes
+    ``{"version": 1}``: the server numbers versions itself). Returns the validated pack as a plain,
+    JSON-serialisable dict (dates as ISO strings). Raises :class:`PackError` listing every problem found.
     """
     try:
         data = yaml.load(text, Loader=_PackLoader)  # _PackLoader is a SafeLoader
@@ -81,6 +83,8 @@ def parse_pack(text: str, *, path: str | Path = "<string>") -> dict[str, Any]:
         raise PackError(path, _yaml_location(exc), _yaml_message(exc)) from None
     if not isinstance(data, dict):
         raise PackError(path, ROOT, "A pack must be a mapping of fields (id, version, name, ...)")
+    if defaults:
+        data = {**defaults, **data}
     try:
         return PackSchema().load(data)
     except ValidationError as exc:

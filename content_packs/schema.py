@@ -110,12 +110,27 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class ProvenanceSchema(StrictSchema):
+    """Where a reused component was copied from (``copied_from``): the source pack, its version and the
+    component's id there. Only a record: the copy is independent and carries an id of its own."""
+
+    pack = _id_field()
+    version = StrictInt(required=True, validate=validate.Range(min=1, error="Must be at least 1"))
+    id = _id_field()
+
+
+class ComponentSchema(StrictSchema):
+    """What every component kind shares: an optional ``copied_from`` (provenance of a reused component)."""
+
+    copied_from = fields.Nested(ProvenanceSchema)
+
+
 class AudienceSchema(StrictSchema):
     roles = _enum_list(ROLES, required=True)
     skill_levels = _enum_list(SKILL_LEVELS)
 
 
-class PersonaSchema(StrictSchema):
+class PersonaSchema(ComponentSchema):
     id = _id_field()
     title = Text()
     description = Text()
@@ -134,7 +149,7 @@ class VariantSchema(StrictSchema):
     lines = _texts(2)
 
 
-class TalkTrackSchema(StrictSchema):
+class TalkTrackSchema(ComponentSchema):
     id = _id_field()
     title = Text()
     stage = Text(validate=_one_of(STAGES))
@@ -160,7 +175,7 @@ class TalkTrackSchema(StrictSchema):
             raise ValidationError({"variants": errors})
 
 
-class CounterSchema(StrictSchema):
+class CounterSchema(ComponentSchema):
     id = _id_field()
     competitor = Text()
     their_move = Text()
@@ -171,14 +186,14 @@ class CounterSchema(StrictSchema):
     shopper_types = _key_list(min_len=1)
 
 
-class ComplianceNoteSchema(StrictSchema):
+class ComplianceNoteSchema(ComponentSchema):
     id = _id_field()
     title = Text()
     text = Text()
     expires_on = IsoDate()
 
 
-class LocalCaseSchema(StrictSchema):
+class LocalCaseSchema(ComponentSchema):
     id = _id_field()
     title = Text()
     place_category = Text(validate=validate.Regexp(SNAKE_RE, error="Must be snake_case"))
@@ -186,7 +201,7 @@ class LocalCaseSchema(StrictSchema):
     result = Text()
 
 
-class SolutionHintSchema(StrictSchema):
+class SolutionHintSchema(ComponentSchema):
     id = _id_field()
     needs = _texts(1)
     text = Text()

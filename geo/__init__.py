@@ -9,7 +9,7 @@ from .coords import bd09_to_wgs84, gcj02_to_wgs84, to_wgs84, wgs84_to_bd09, wgs8
 from .distance import EARTH_RADIUS_M, haversine_m
 from .fence import FenceEvent, FenceSettings, FenceTracker, Fix
 from .index import GeoIndex, PlaceHit, PlaceSpec, ZoneHit, ZoneSpec
-from .replay import read_track_csv, replay
+from .replay import read_track_csv, replay, replay_fixes
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -27,6 +27,7 @@ __all__ = [
     "haversine_m",
     "read_track_csv",
     "replay",
+    "replay_fixes",
     "to_wgs84",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",

@@ -33,7 +33,8 @@ The rules, in the order a fix goes through them (see docs/geo.md for the field-s
      nor exits anything, and produces no event — it is not useless, so it is not a drop;
    * exit when ``distance - k > radius + exit_margin_m`` (hysteresis: jitter at the edge cannot flap);
    * an ``enter`` is emitted only if the last ``enter`` for that place is at least ``cooldown_s`` old;
-     a quicker re-entry marks the rep inside again silently (no second popup);
+     a quicker re-entry marks the rep inside again silently (no second popup; a tracker made with
+     ``report_suppressed``, as the replay's is, says so with a ``suppressed`` event, ``reason="cooldown"``);
    * ``dwell`` once per visit, on the first fix at least ``dwell_s`` after the visit started.
 
 4. **Zones** — the same enter / exit-with-margin / straddle rules against the polygon boundary (holes
@@ -52,9 +53,15 @@ from dataclasses import dataclass
 from .distance import M_PER_DEG, haversine_m
 from .index import GeoIndex, check_point
 
-__all__ = ["DROP_REASONS", "FenceEvent", "FenceSettings", "FenceTracker", "Fix"]
+__all__ = ["DROP_REASONS", "SUPPRESS_REASONS", "FenceEvent", "FenceSettings", "FenceTracker", "Fix"]
 
 DROP_REASONS = ("invalid", "out_of_order", "stale", "future_timestamp", "low_accuracy", "impossible_speed")
+SUPPRESS_REASONS = ("cooldown", "unconfirmed_jump", "edge_pending", "uncertain_edge")
+"""Why an enter that a fix came close to was not emitted (``suppressed`` events, with ``report_suppressed``):
+``cooldown`` — a return inside the cooldown (marked inside silently, no popup); ``unconfirmed_jump`` — the fix
+leapt there and the enter waits for the next fix to agree; ``edge_pending`` — barely inside with
+``confirm_edge`` on, the next fix decides; ``uncertain_edge`` — the centre is inside but the accuracy circle
+straddles the fence, so it neither enters nor exits."""
 _STATE_VERSION = 1
 _ACC_TO_SIGMA = 1 / 1.51  # a 68 % radius (reported accuracy) → σ per axis of a circular Gaussian
 _RAD = math.pi / 180.0
@@ -145,7 +152,8 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class FenceEvent:
-    """What the tracker concluded from a fix. ``event`` is 'enter' | 'exit' | 'dwell' | 'drop'.
+    """What the tracker concluded from a fix. ``event`` is 'enter' | 'exit' | 'dwell' | 'drop' | 'suppressed'
+    (the last only from a tracker made with ``report_suppressed``; its ``reason`` is one of ``SUPPRESS_REASONS``).
 
     Place events carry ``place_id``, zone events ``zone_id``; ``reason`` explains drops and unusual exits
     (``session_gap``, ``place_removed``, ``zone_removed``); ``distance_m`` is the great-circle distance to
@@ -207,10 +215,14 @@ class FenceTracker:
 
     ``update`` is the whole engine for one fix; ``export_state``/``import_state`` carry a rep's state
     across a reconnect or to another process as a JSON-safe dict.
+
+    ``report_suppressed`` (the replay's tracker) adds a ``suppressed`` event for each enter the rules held
+    back, with the reason; it changes no decision and no state, so the live tracker leaves it off.
     """
 
-    def __init__(self, settings: FenceSettings | None = None):
+    def __init__(self, settings: FenceSettings | None = None, *, report_suppressed: bool = False):
         self.settings = settings or FenceSettings()
+        self.report_suppressed = report_suppressed
         self._states: dict[int, _RepState] = {}
         self._lock = threading.Lock()
 
@@ -427,6 +439,7 @@ class FenceTracker:
         shallow = -1.0 if fresh else s.confirm_edge * acc + s.confirm_edge_m
         if not raw and not inside and not zidx and not st.zones:
             return  # the common case: nowhere near anything
+        report = self.report_suppressed
 
         def confirmed(change: tuple) -> bool:
             if proposed is None or change in proposed:
@@ -445,10 +458,16 @@ class FenceTracker:
                 if d + k <= radius[i]:
                     if d + k > radius[i] - shallow and ("edge", "place", pid) not in previous:
                         st.pending.add(("edge", "place", pid))  # barely inside: the next fix decides
+                        if report:
+                            events.append(FenceEvent(rep_id, ts, "suppressed", place_id=pid, reason="edge_pending",
+                                                     distance_m=d))
                         continue
                     enters.append((d, pid))
                 elif ("edge", "place", pid) in previous and d + 0.5 * k <= radius[i]:
                     enters.append((d, pid))  # confirms a barely-inside fix: inside, if uncertain
+                elif report and d <= radius[i]:
+                    events.append(FenceEvent(rep_id, ts, "suppressed", place_id=pid, reason="uncertain_edge",
+                                             distance_m=d))
 
         # place exits (hysteresis: beyond radius + margin, even allowing for the accuracy circle)
         if inside:
@@ -486,7 +505,12 @@ class FenceTracker:
 
         # place enters, nearest first; cooldown decides whether the popup fires again
         if enters and proposed is not None:
-            enters = [e for e in enters if confirmed(("enter", "place", e[1]))]
+            held = [e for e in enters if not confirmed(("enter", "place", e[1]))]
+            if held:
+                enters = [e for e in enters if e not in held]
+                if report:
+                    events.extend(FenceEvent(rep_id, ts, "suppressed", place_id=pid, reason="unconfirmed_jump",
+                                             distance_m=d) for d, pid in sorted(held))
         if enters:
             enters.sort()
             cooldown = st.cooldown
@@ -497,6 +521,8 @@ class FenceTracker:
                 if last is None or ts - last >= cooldown_ms:
                     cooldown[pid] = ts
                     events.append(FenceEvent(rep_id, ts, "enter", place_id=pid, distance_m=d))
+                elif report:
+                    events.append(FenceEvent(rep_id, ts, "suppressed", place_id=pid, reason="cooldown", distance_m=d))
             if len(cooldown) > 64:  # keep the map small for reps who pass hundreds of places a day
                 for pid in [p for p, t in cooldown.items() if ts - t >= cooldown_ms and p not in inside]:
                     del cooldown[pid]

@@ -15,7 +15,7 @@ from typing import IO
 from .fence import FenceEvent, FenceSettings, FenceTracker, Fix
 from .index import GeoIndex
 
-__all__ = ["TRACK_COLUMNS", "read_track_csv", "replay"]
+__all__ = ["TRACK_COLUMNS", "read_track_csv", "replay", "replay_fixes"]
 
 TRACK_COLUMNS = ("rep_id", "ts", "lat", "lon", "accuracy_m")
 
@@ -64,11 +64,44 @@ def read_track_csv(path_or_file: str | os.PathLike | IO[str]) -> Iterator[tuple[
         yield from _rows(path_or_file)
 
 
-def replay(
-    rows: Iterable[tuple[int, Fix]], index: GeoIndex, settings: FenceSettings | None = None
-) -> Iterator[FenceEvent]:
+def replay_fixes(
+    rows: Iterable[tuple[int, Fix | None]], index: GeoIndex, settings: FenceSettings | None = None, *,
+    report_suppressed: bool = True,
+) -> Iterator[tuple[int, Fix | None, list[FenceEvent]]]:
     """Run ``(rep_id, Fix)`` rows, in the given order, through a fresh :class:`FenceTracker` — the same
-    engine the server uses — and yield every event. Deterministic: only fix timestamps drive time."""
-    tracker = FenceTracker(settings or FenceSettings())
+    engine the server uses — and yield ``(rep_id, fix, events of that fix)``. A row whose fix is None is a
+    track reset (the live ``track.reset``): the rep's state is forgotten and the next fix starts afresh.
+
+    With ``report_suppressed`` (the default) the events include ``suppressed`` ones, each saying why an enter
+    was held back (``geo.fence.SUPPRESS_REASONS``); a run of the same suppression for the same place is
+    reported once, until something else happens there. Deterministic: only fix timestamps drive time.
+    """
+    tracker = FenceTracker(settings or FenceSettings(), report_suppressed=report_suppressed)
+    quiet: dict[tuple[int, int], str] = {}  # (rep, place) -> the suppression reported last
     for rep_id, fix in rows:
-        yield from tracker.update(rep_id, fix, index)
+        if fix is None:
+            tracker.forget(rep_id)
+            quiet = {k: v for k, v in quiet.items() if k[0] != rep_id}
+            yield rep_id, None, []
+            continue
+        events = []
+        for event in tracker.update(rep_id, fix, index):
+            if event.place_id is not None:
+                key = (rep_id, event.place_id)
+                if event.event == "suppressed":
+                    if quiet.get(key) == event.reason:
+                        continue
+                    quiet[key] = event.reason
+                else:
+                    quiet.pop(key, None)
+            events.append(event)
+        yield rep_id, fix, events
+
+
+def replay(
+    rows: Iterable[tuple[int, Fix]], index: GeoIndex, settings: FenceSettings | None = None, *,
+    report_suppressed: bool = True,
+) -> Iterator[FenceEvent]:
+    """Every event of :func:`replay_fixes`, in order: what ``flask geo replay`` prints, one JSON line each."""
+    for _, _, events in replay_fixes(rows, index, settings, report_suppressed=report_suppressed):
+        yield from events

@@ -1,7 +1,7 @@
 """What the browser tests share: Debian's Chromium driven by Playwright, a real server per test over a copy of
 the demo database, the site's API and database helpers, and page helpers for the PWA's test hooks.
 
-The fixtures here (``browser``, ``site``, ``phone``) are registered for every test module by conftest.py.
+The fixtures here (``browser``, ``site``, ``phone``, ``laptop``) are registered for every test module by conftest.py.
 Screenshots land in ``test-artifacts/screenshots/`` (not committed).
 """
 
@@ -20,6 +20,7 @@ from tests.servers import ROOT, running_server
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
 SHOTS = Path(os.environ.get("BATTLEMAP_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
 CJK = re.compile(r"[\u3400-\u9fff]")
 WAIT_MS = 15_000
@@ -114,6 +115,17 @@ def phone(browser, site):
     context.close()
 
 
+@pytest.fixture
+def laptop(browser, site):
+    """A manager's laptop: 1366×768, Chinese (the console is laptop first)."""
+    context = browser.new_context(viewport=LAPTOP, locale="zh-CN", service_workers="allow")
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda err: page.errors.append(str(err)))
+    yield page
+    context.close()
+
+
 def shot(page, name: str, full_page: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
@@ -123,8 +135,9 @@ def state(page, expr: str):
     return page.evaluate(f"(() => {{ const s = window.__battlemap; return s && ({expr}); }})()")
 
 
-def log_in(page, site: Site, email: str = "rep@demo.battlemap") -> None:
-    page.goto(site.base)
+def log_in(page, site: Site, email: str = "rep@demo.battlemap", at: str = "") -> None:
+    """Log in on the page at ``at`` (e.g. ``/#/console/rules``: the screen a manager lands on)."""
+    page.goto(site.base + at)
     page.fill("[data-testid=login-email]", email)
     page.fill("[data-testid=login-password]", DEMO_PASSWORD)
     page.click("[data-testid=login-submit]")

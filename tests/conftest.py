@@ -114,7 +114,7 @@ def field(app, auth):
 def no_rules(app):
     """Start without the demo's trigger rules, for tests that reason about exactly the rules they add."""
     from app.models import TriggerRule
-    from app.services.packs import packs_changed
+    from app.services.pack_queries import packs_changed
 
     with app.app_context():
         db.session.query(TriggerRule).delete()
@@ -163,4 +163,4 @@ def place_by_category(app, category: str):
         return place
 
 
-from tests.browser_kit import browser, phone, site  # noqa: E402, F401  (browser fixtures for every module)
+from tests.browser_kit import browser, laptop, phone, site  # noqa: E402, F401  (browser fixtures for every module)

@@ -10,8 +10,11 @@ from app.services.auth import hash_password
 from tests.conftest import DEMO_PASSWORD
 from tests.test_auth import assert_error_shape
 
-REP = "rep@demo.battlemap"  # limit ¥5,000
-MANAGER = "manager@demo.battlemap"  # limit ¥50,000, manages shanghai
+REP = "rep@demo.battlemap"  # limit ¥5,000, in 徐汇网格 (leader: rep3, grid limit ¥50,000)
+LEADER = "rep3@demo.battlemap"  # a rep, leads 徐汇网格
+PUDONG_REP = "rep4@demo.battlemap"  # in 浦东网格 (leader: manager2)
+MANAGER = "manager@demo.battlemap"  # limit ¥50,000, manages shanghai (the first manager by id)
+MANAGER2 = "manager2@demo.battlemap"  # manages shanghai too, leads 浦东网格
 ADMIN = "admin@demo.battlemap"  # no limit
 BODY = {"budget_min": 10_000, "budget_max": 500_000, "needs": ["超声", "便携"]}
 
@@ -43,6 +46,14 @@ def add_manager(app, email, region_key="shanghai", limit=50_000):
 def user_id(app, email):
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == email))
+
+
+@pytest.fixture
+def rep_without_grid(app):
+    """The requester outside every grid: their requests go to the region's manager, as before grids."""
+    with app.app_context():
+        db.session.scalar(select(User).where(User.email == REP)).grid_id = None
+        db.session.commit()
 
 
 def audit_actions(app, approval_id):
@@ -91,7 +102,7 @@ def test_a_discount_is_never_more_than_the_list_price(client, auth):
         assert option["discount_status"] == "within_authority"  # an admin has no limit
 
 
-def test_above_authority_needs_approval_and_the_request_goes_to_the_region_manager(client, auth, app):
+def test_above_authority_needs_approval_and_the_request_goes_to_the_region_manager(client, auth, app, rep_without_grid):
     """Does a rep's ¥8,000 discount need approval, and POST create a pending request to the manager, audited?"""
     options = compare(client, auth, 8_000)
     assert {o["discount_status"] for o in options.values()} == {"needs_approval"}
@@ -112,7 +123,7 @@ def test_above_authority_needs_approval_and_the_request_goes_to_the_region_manag
     assert audit_actions(app, approval["id"]) == [("discount.requested", user_id(app, REP))]
 
 
-def test_the_approver_approves(client, auth, app):
+def test_the_approver_approves(client, auth, app, rep_without_grid):
     """Does the region manager's approval set the status, who decided and when, with an audit entry?"""
     approval_id = ask(client, auth, 8_000).get_json()["id"]
     response = client.post(f"/api/v1/approvals/{approval_id}/approve", json={"note": "同意"},
@@ -129,7 +140,7 @@ def test_the_approver_approves(client, auth, app):
     assert mine.status_code == 200 and mine.get_json()["status"] == "approved"
 
 
-def test_the_approver_rejects(client, auth, app):
+def test_the_approver_rejects(client, auth, app, rep_without_grid):
     """Does a rejection (no body needed) end the request, audited, so it cannot be approved afterwards?"""
     approval_id = ask(client, auth, 8_000).get_json()["id"]
     response = client.post(f"/api/v1/approvals/{approval_id}/reject", headers=auth.headers(MANAGER))
@@ -155,7 +166,7 @@ def test_only_the_approver_or_an_admin_may_decide(client, auth, app, who):
     assert [a for a, _ in audit_actions(app, approval_id)] == ["discount.requested"]
 
 
-def test_approving_twice_is_a_conflict(client, auth):
+def test_approving_twice_is_a_conflict(client, auth, rep_without_grid):
     """Is a second approval of the same request refused with 409 invalid_transition?"""
     approval_id = ask(client, auth, 8_000).get_json()["id"]
     first = client.post(f"/api/v1/approvals/{approval_id}/approve", headers=auth.headers(MANAGER))
@@ -164,7 +175,7 @@ def test_approving_twice_is_a_conflict(client, auth):
     assert_error_shape(second, 409, "invalid_transition")
 
 
-def test_above_the_approvers_own_limit_only_an_admin_may_approve(client, auth, app):
+def test_above_the_approvers_own_limit_only_an_admin_may_approve(client, auth, app, rep_without_grid):
     """Is a ¥80,000 discount beyond the manager's ¥50,000 (403 over_authority), and can an admin approve it?"""
     approval_id = ask(client, auth, 80_000).get_json()["id"]
     refused = client.post(f"/api/v1/approvals/{approval_id}/approve", headers=auth.headers(MANAGER))
@@ -175,18 +186,99 @@ def test_above_the_approvers_own_limit_only_an_admin_may_approve(client, auth, a
     assert audit_actions(app, approval_id)[-1] == ("discount.approved", user_id(app, ADMIN))
 
 
-def test_a_manager_above_their_own_limit_asks_an_admin(client, auth, app):
-    """When the region's only manager asks beyond ¥50,000, is the request addressed to admins (no approver)?"""
+def test_a_manager_above_their_own_limit_asks_the_other_manager_and_only_an_admin_may_approve(client, auth, app):
+    """A manager asks beyond ¥50,000: is it addressed to the region's other manager, who may not approve it
+    above their own limit, while the asker may not decide it and an admin may?"""
     response = ask(client, auth, 60_000, email=MANAGER)
-    assert response.status_code == 201 and response.get_json()["approver"] is None
+    assert response.status_code == 201 and response.get_json()["approver"]["id"] == user_id(app, MANAGER2)
     approval_id = response.get_json()["id"]
     own = client.post(f"/api/v1/approvals/{approval_id}/approve", headers=auth.headers(MANAGER))
     assert_error_shape(own, 403, "not_approver")
+    other = client.post(f"/api/v1/approvals/{approval_id}/approve", headers=auth.headers(MANAGER2))
+    assert assert_error_shape(other, 403, "over_authority")["limit_cny"] == 50_000
+    assert client.post(f"/api/v1/approvals/{approval_id}/approve", headers=auth.headers(ADMIN)).status_code == 200
+
+
+def test_when_the_region_has_no_other_active_manager_only_admins_decide(client, auth, app):
+    """With the second manager deactivated, is a manager's request addressed to admins (no approver)?"""
+    patched = client.patch(f"/api/v1/users/{user_id(app, MANAGER2)}", json={"active": False},
+                           headers=auth.headers(ADMIN))
+    assert patched.status_code == 200, patched.get_json()
+    response = ask(client, auth, 60_000, email=MANAGER)
+    assert response.status_code == 201 and response.get_json()["approver"] is None
     listed = client.get("/api/v1/approvals?status=pending", headers=auth.headers(ADMIN)).get_json()["items"]
-    assert approval_id in [a["id"] for a in listed]
+    assert response.get_json()["id"] in [a["id"] for a in listed]
 
 
-def test_listing_filters_by_addressee_requester_and_status(client, auth, app):
+# ── grid leaders (issue 9) ───────────────────────────────────────────────────────────────────
+
+def test_a_grid_members_request_goes_to_the_grid_leader_who_approves_up_to_the_grid_limit(client, auth, app):
+    """rep (徐汇网格) asks ¥8,000: is it addressed to the grid's leader rep3, who — a rep with ¥5,000 of their
+    own — may approve it within the grid's ¥50,000, audited with the grid?"""
+    response = ask(client, auth, 8_000)
+    assert response.status_code == 201, response.get_json()
+    approval = response.get_json()
+    assert approval["approver"]["id"] == user_id(app, LEADER) and approval["approver"]["role"] == "rep"
+    assert [a["id"] for a in client.get("/api/v1/approvals", headers=auth.headers(LEADER)).get_json()["items"]] \
+        == [approval["id"]]
+    assert_error_shape(client.post(f"/api/v1/approvals/{approval['id']}/approve", headers=auth.headers(MANAGER)),
+                       403, "not_approver")
+    decided = client.post(f"/api/v1/approvals/{approval['id']}/approve", json={"note": "组长同意"},
+                          headers=auth.headers(LEADER))
+    assert decided.status_code == 200, decided.get_json()
+    assert decided.get_json()["decided_by"]["id"] == user_id(app, LEADER)
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "discount.approved")).one()
+        assert entry.detail["grid"] == "sh-xuhui" and entry.actor_id == user_id(app, LEADER)
+
+
+def test_above_the_grid_limit_the_request_goes_to_the_region_manager(client, auth, app):
+    """Does ¥60,000 (above the grid's ¥50,000) skip the leader and go to the region's manager?"""
+    approval = ask(client, auth, 60_000).get_json()
+    assert approval["approver"]["id"] == user_id(app, MANAGER)
+    assert_error_shape(client.post(f"/api/v1/approvals/{approval['id']}/approve", headers=auth.headers(LEADER)),
+                       403, "not_approver")
+
+
+def test_a_smaller_grid_limit_sends_larger_requests_to_the_manager(client, auth, app):
+    """With the grid's limit set to ¥6,000, does ¥5,500 go to the leader and ¥8,000 to the manager?"""
+    patched = client.patch("/api/v1/grids/sh-xuhui", json={"discount_limit_cny": 6_000},
+                           headers=auth.headers(MANAGER))
+    assert patched.status_code == 200, patched.get_json()
+    assert ask(client, auth, 5_500).get_json()["approver"]["id"] == user_id(app, LEADER)
+    assert ask(client, auth, 8_000).get_json()["approver"]["id"] == user_id(app, MANAGER)
+
+
+def test_the_leaders_own_request_goes_to_the_manager(client, auth, app):
+    """Does the leader's own ¥8,000 request go to the region's manager, never to themselves?"""
+    assert ask(client, auth, 8_000, email=LEADER).get_json()["approver"]["id"] == user_id(app, MANAGER)
+
+
+def test_a_manager_may_lead_a_grid(client, auth, app):
+    """rep4 (浦东网格, led by manager2) asks ¥8,000: is it addressed to manager2, who approves it?"""
+    approval = ask(client, auth, 8_000, email=PUDONG_REP).get_json()
+    assert approval["approver"]["id"] == user_id(app, MANAGER2)
+    response = client.post(f"/api/v1/approvals/{approval['id']}/approve", headers=auth.headers(MANAGER2))
+    assert response.status_code == 200 and response.get_json()["status"] == "approved"
+
+
+def test_a_leader_has_no_authority_outside_their_grid(app):
+    """Is rep3's authority the grid's limit for their grid's people only, and their own limit for others?"""
+    with app.app_context():
+        people = {u.email: u for u in db.session.scalars(select(User))}
+        assert discounts.authority_cny(people[LEADER], people[REP]) == 50_000
+        assert discounts.authority_cny(people[LEADER], people[PUDONG_REP]) == 5_000
+        assert discounts.authority_cny(people[LEADER], people[LEADER]) == 5_000
+        assert discounts.authority_cny(people[ADMIN], people[REP]) is None
+
+
+def test_an_inactive_leader_is_skipped(client, auth, app):
+    """When the leader is deactivated, does a grid member's request go to the region's manager?"""
+    client.patch(f"/api/v1/users/{user_id(app, LEADER)}", json={"active": False}, headers=auth.headers(MANAGER))
+    assert ask(client, auth, 8_000).get_json()["approver"]["id"] == user_id(app, MANAGER)
+
+
+def test_listing_filters_by_addressee_requester_and_status(client, auth, app, rep_without_grid):
     """Does the approver see what is addressed to them, the requester their own (mine), status filter, admin all?"""
     add_manager(app, "hz@demo.battlemap", region_key="hangzhou")
     first = ask(client, auth, 8_000).get_json()["id"]

@@ -297,3 +297,112 @@ def test_track_reset_lets_the_simulation_jump_to_a_client_and_get_its_card(field
 def test_track_reset_takes_no_fields(field):
     ack = field().emit("track.reset", {"rep_id": 2}, namespace="/field", callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "malformed_request"
+
+
+# ── team changes reach open connections (issue 9, docs/team.md) ─────────────────────────────
+
+def why_of(popup, rule):
+    return [w for w in popup["why"] if w["rule"] == rule]
+
+
+def two_hospitals(app):
+    from sqlalchemy import select
+
+    from app.models import Place
+
+    with app.app_context():
+        places = db.session.scalars(select(Place).where(Place.category == "tier3_hospital",
+                                                        Place.key.startswith("sh-")).order_by(Place.id)).all()
+        first = places[0]
+        second = next(p for p in places if abs(p.lat - first.lat) + abs(p.lon - first.lon) > 0.03)
+        for place in (first, second):
+            db.session.expunge(place)
+    return first, second
+
+
+def test_a_change_of_skill_level_and_tags_applies_at_the_next_fix_without_reconnecting(app, client, auth, field):
+    """A manager makes the connected rep senior and tags them 院感专家: is the very next card (same connection)
+    chosen for a senior with that tag — a rule on the tag fires, the why says senior?"""
+    first, second = two_hospitals(app)
+    manager = auth.headers("manager@demo.battlemap")
+    rule = {"name": "院感专家进三甲：先讲院感合规", "region": "shanghai", "event": "enter_place", "priority": 5,
+            "conditions": {"place": {"categories": ["tier3_hospital"]},
+                           "rep": {"tags_any": ["院感专家"], "skill_levels": ["senior"]}},
+            "show": [{"pack": "procurement-led-hospitals", "kind": "compliance_notes", "ids": ["pl-cn-two-invoice"]}]}
+    assert client.post("/api/v1/rules", json=rule, headers=manager).status_code == 201
+    sock = field()
+    send(sock, fix(first.lat, first.lon, T0))
+    [before] = popups(sock)
+    assert why_of(before, "skill_level")[0]["facts"]["skill_level"] == "intermediate"
+    assert not why_of(before, "trigger_rule")
+
+    with app.app_context():
+        rep_id = db.session.query(User).filter_by(email="rep@demo.battlemap").one().id
+    patched = client.patch(f"/api/v1/users/{rep_id}", json={"skill_level": "senior", "tags": ["院感专家"]},
+                           headers=manager)
+    assert patched.status_code == 200, patched.get_json()
+    sock.emit("track.reset", {}, namespace="/field", callback=True)
+    assert send(sock, fix(second.lat, second.lon, T0 + 60 * MIN))["popups"] == 1
+    [after] = popups(sock)
+    [fired] = why_of(after, "trigger_rule")
+    assert {"code": "skill_level", "skill_level": "senior"} in fired["facts"]["conditions"]
+    assert {"code": "rep_tags", "tags": ["院感专家"]} in fired["facts"]["conditions"]
+    assert after["compliance_notes"][0]["id"] == "pl-cn-two-invoice"
+
+
+def test_a_change_made_by_another_process_applies_at_the_next_fix(app, field):
+    """Another process changes the rep and bumps the shared ``users`` counter, straight in the database (this
+    process's caches are not told): does this process's open connection see it at the next fix?"""
+    import sqlite3
+
+    first, second = two_hospitals(app)
+    sock = field("rep2@demo.battlemap")  # junior
+    send(sock, fix(first.lat, first.lon, T0))
+    assert why_of(popups(sock)[0], "skill_level")[0]["facts"]["skill_level"] == "junior"
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as other_process:
+        other_process.execute("UPDATE users SET skill_level = 'senior' WHERE email = 'rep2@demo.battlemap'")
+        other_process.execute("INSERT INTO state_versions (name, version) VALUES ('users', 1) "
+                              "ON CONFLICT (name) DO UPDATE SET version = version + 1")
+    sock.emit("track.reset", {}, namespace="/field", callback=True)
+    ack = send(sock, fix(second.lat, second.lon, T0 + 60 * MIN))
+    assert ack["popups"] == 1, ack
+    [after] = popups(sock)
+    assert why_of(after, "skill_level")[0]["facts"]["skill_level"] == "senior"
+
+
+def test_fixes_read_no_user_while_nothing_changed(app, field, hospital):
+    """Is the rep's row read at connect only, not at every fix, while the ``users`` counter stands still?"""
+    from sqlalchemy import event
+
+    sock = field()
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for i in range(3):
+            send(sock, fix(hospital.lat + 0.02 * (i + 1), hospital.lon, T0 + i * MIN))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert not [s for s in statements if "FROM users" in s], statements
+
+
+def test_a_deactivated_rep_is_disconnected_at_the_next_fix_and_refused_at_connect(app, client, auth, field, hospital):
+    """Deactivated while connected: does the next fix answer user_inactive and close the socket, and is a new
+    connection with the old token refused?"""
+    token = auth.token()
+    sock = field(token=token)
+    assert send(sock, fix(hospital.lat + 0.05, hospital.lon, T0))["ok"] is True
+    with app.app_context():
+        rep_id = db.session.query(User).filter_by(email="rep@demo.battlemap").one().id
+    client.patch(f"/api/v1/users/{rep_id}", json={"active": False}, headers=auth.headers("manager@demo.battlemap"))
+    ack = send(sock, fix(hospital.lat, hospital.lon, T0 + MIN))
+    assert ack["ok"] is False and ack["error"]["code"] == "user_inactive"
+    assert not sock.is_connected("/field")
+    again = socketio.test_client(app, namespace="/field", auth={"token": token})
+    assert not again.is_connected("/field")

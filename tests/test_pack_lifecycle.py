@@ -9,20 +9,21 @@ from sqlalchemy import select
 from app import jobs
 from app.extensions import db
 from app.models import PackVersion
-from app.services.packs import live_compliance_notes, published_packs
+from app.services.pack_queries import live_compliance_notes, published_packs
 from tests.test_auth import assert_error_shape
-from tests.test_packs_api import PACK, Packs, add_user, iso, small_pack, utcnow
+from tests.test_packs_api import PACK, add_user, iso, reviewed_manager, small_pack, utcnow
 
 REPS = ["rep", "rep2", "rep3", "rep4", "rep5", "guide"]  # skill: intermediate, junior, senior, junior, senior
 
 
 @pytest.fixture
-def manager(client, auth):
-    return Packs(client, auth)
+def manager(app, client, auth):
+    """The shanghai manager; shanghai's second review is on and manager2 approves (as in the demo)."""
+    return reviewed_manager(app, client, auth)
 
 
 def statuses(app, key: str = PACK) -> dict[int, str]:
-    from app.services.packs import find_pack
+    from app.services.pack_queries import find_pack
 
     with app.app_context():
         pack = find_pack(key)
@@ -59,6 +60,7 @@ def test_draft_review_publish_supersedes_the_live_version(app, manager):
     assert statuses(app) == {1: "published", 2: "draft"}
     submitted = manager.step(number, "submit", json={"note": "ready"}).get_json()
     assert submitted["status"] == "in_review" and submitted["submitted_at"]
+    manager.approve(number)
     published = manager.step(number, "publish").get_json()
     assert published["status"] == "published" and published["live"] and published["published_at"]
     assert statuses(app) == {1: "superseded", 2: "published"}
@@ -87,6 +89,8 @@ def test_publishing_a_draft_that_was_never_submitted_is_409(app, manager):
 def test_illegal_transitions_are_409(app, manager, setup, action, status):
     number = edit(manager, name="改名")
     for step in setup:
+        if step == "publish":
+            manager.approve(number)
         assert manager.step(number, step).status_code == 200
     error = assert_error_shape(manager.step(number, action), 409, "invalid_transition")
     assert error["fields"] == {"status": [status]}
@@ -146,6 +150,7 @@ def test_scheduled_publishing_runs_when_its_time_comes(app, manager, sockets):
     """Does the job publish an in-review version only once publish_at has passed, and push pack.updated?"""
     number = edit(manager, name="改名")
     manager.step(number, "submit")
+    manager.approve(number)
     publish_at = (utcnow() + timedelta(hours=2)).replace(microsecond=0)
     assert manager.step(number, "schedule", json={"publish_at": iso(publish_at)}).status_code == 200
     with app.app_context():
@@ -169,8 +174,9 @@ def test_scheduled_publishing_runs_when_its_time_comes(app, manager, sockets):
 def test_a_rejected_version_is_not_published_by_its_schedule(app, manager):
     number = edit(manager, name="改名")
     manager.step(number, "submit")
+    manager.approve(number)
     publish_at = utcnow() + timedelta(hours=1)
-    manager.step(number, "schedule", json={"publish_at": iso(publish_at)})
+    assert manager.step(number, "schedule", json={"publish_at": iso(publish_at)}).status_code == 200
     manager.step(number, "reject")
     with app.app_context():
         assert jobs.publish_due_versions(now=publish_at + timedelta(hours=1)) == []
@@ -203,11 +209,11 @@ def test_expiry_leaves_the_pack_without_a_live_version(app, manager, sockets):
     # Nothing is live until something is published again: a rollback to the expired version clears its
     # expiry once that has passed (the service is called with the same simulated clock as the job).
     from app.models import User
-    from app.services import packs as pack_service
+    from app.services import pack_lifecycle
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "manager@demo.battlemap"))
-        version, change = pack_service.rollback(user=user, key=PACK, number=1,
+        version, change = pack_lifecycle.rollback(user=user, key=PACK, number=1,
                                                 now=expires_at + timedelta(minutes=2))
         assert (version.status, version.expires_at, change.version) == ("published", None, 1)
     assert live(app)[0] == 1
@@ -245,7 +251,8 @@ def test_pack_updated_reaches_exactly_the_reps_in_scope(app, manager, sockets, f
     key = "night-clinic-visits"
     assert manager.post("/packs", {"body": small_pack(key, skill_levels=["junior"])}).status_code == 201
     manager.step(1, "submit", key)
-    assert received(sockets) == {name: [] for name in REPS}, "drafts and reviews push nothing"
+    manager.approve(1, key)
+    assert received(sockets) == {name: [] for name in REPS}, "drafts, reviews and approvals push nothing"
     manager.step(1, "publish", key)
     got = received(sockets)
     assert got == {"rep": [], "rep2": [{"pack_id": key, "version": 1}], "rep3": [],

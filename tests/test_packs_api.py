@@ -10,6 +10,7 @@ from tests.conftest import DEMO_PASSWORD
 from tests.test_auth import assert_error_shape
 
 MANAGER = "manager@demo.battlemap"
+REVIEWER = "manager2@demo.battlemap"  # the second pair of eyes in shanghai
 ADMIN = "admin@demo.battlemap"
 PACK = "procurement-led-hospitals"
 API = "/api/v1"
@@ -46,11 +47,15 @@ def small_pack(key: str = "night-clinic-visits", *, region: str = "shanghai", ro
 
 def add_user(app, email: str, *, role: str, region: str, skill_level: str | None = None,
              manages: tuple[str, ...] = ()) -> int:
-    """A user of ``region`` (a manager of ``manages``); the password is the demo one."""
+    """A user of ``region`` (a manager of ``manages``); the password is the demo one. A user the demo already
+    has (e.g. manager2, once the demo ships it) is kept as it is."""
     from app.models import Region, User, UserRegion
     from app.services.auth import hash_password
 
     with app.app_context():
+        existing = db.session.scalar(select(User.id).where(User.email == email))
+        if existing is not None:
+            return existing
         regions = {r.key: r.id for r in db.session.scalars(select(Region))}
         user = User(email=email, name=email.split("@")[0], role=role, skill_level=skill_level, tags=[],
                     region_id=regions[region], password_hash=hash_password(DEMO_PASSWORD))
@@ -61,12 +66,23 @@ def add_user(app, email: str, *, role: str, region: str, skill_level: str | None
         return user.id
 
 
-class Packs:
-    """Calls to the packs API as one user."""
+def second_review(app, region: str = "shanghai", on: bool = True) -> None:
+    """Turn the region's second pair of eyes on (the demo's setting) or off."""
+    from app.models import Region
 
-    def __init__(self, client, auth, email: str = MANAGER):
+    with app.app_context():
+        db.session.scalar(select(Region).where(Region.key == region)).second_review = on
+        db.session.commit()
+
+
+class Packs:
+    """Calls to the packs API as one user; ``reviewer`` (another manager) approves what ``release`` publishes."""
+
+    def __init__(self, client, auth, email: str = MANAGER, reviewer: "Packs | None" = None):
         self.client = client
+        self.email = email
         self.headers = auth.headers(email)
+        self.reviewer = reviewer
 
     def get(self, path: str, **query):
         return self.client.get(API + path, headers=self.headers, query_string=query)
@@ -87,17 +103,32 @@ class Packs:
     def step(self, number: int, action: str, key: str = PACK, json=None):
         return self.post(f"/packs/{key}/versions/{number}/{action}", json)
 
+    def approve(self, number: int, key: str = PACK):
+        """The reviewer approves the version (the second pair of eyes)."""
+        response = self.reviewer.step(number, "approve", key)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
     def release(self, number: int, key: str = PACK):
-        """submit, then publish."""
+        """submit, the reviewer approves, then publish."""
         assert self.step(number, "submit", key).status_code == 200
+        if self.reviewer is not None:
+            self.approve(number, key)
         response = self.step(number, "publish", key)
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 
 
+def reviewed_manager(app, client, auth) -> Packs:
+    """The shanghai manager, with shanghai's second review on and manager2 as the reviewer."""
+    add_user(app, REVIEWER, role="manager", region="shanghai", manages=("shanghai",))
+    second_review(app)
+    return Packs(client, auth, reviewer=Packs(client, auth, REVIEWER))
+
+
 @pytest.fixture
-def manager(client, auth):
-    return Packs(client, auth)
+def manager(app, client, auth):
+    return reviewed_manager(app, client, auth)
 
 
 @pytest.fixture
@@ -111,12 +142,21 @@ def hangzhou_manager(app, client, auth):
     return Packs(client, auth, "hz-manager@demo.battlemap")
 
 
-def test_manager_lists_the_packs_of_their_region(manager):
+def region_pack_keys(app, region: str) -> set[str]:
+    """The keys of the region's packs in the database (the demo's shipped packs and any a test added)."""
+    from app.models import ContentPack, Region
+
+    with app.app_context():
+        return set(db.session.scalars(select(ContentPack.key).join(Region, Region.id == ContentPack.region_id)
+                                      .where(Region.key == region)))
+
+
+def test_manager_lists_the_packs_of_their_region(app, manager):
     """Does a manager see every shanghai pack with its live version and version counts?"""
     response = manager.get("/packs")
     assert response.status_code == 200
     items = {p["id"]: p for p in response.get_json()["items"]}
-    assert len(items) == 7 and PACK in items
+    assert set(items) == region_pack_keys(app, "shanghai") and len(items) >= 7 and PACK in items
     assert items[PACK]["live_version"] == 1
     assert items[PACK]["latest_version"] == 1
     assert items[PACK]["status_counts"] == {"published": 1}
@@ -282,7 +322,7 @@ def test_diff_of_the_first_version_needs_a_from(manager):
     assert_error_shape(manager.get(f"/packs/{PACK}/diff", to=7), 404)
 
 
-def test_manager_of_another_region_gets_403(manager, hangzhou_manager):
+def test_manager_of_another_region_gets_403(app, manager, hangzhou_manager):
     """Can a hangzhou manager read or change a shanghai pack? (No — and vice versa.)"""
     body = manager.body()
     manager.new_version({**body, "name": "改名"})
@@ -299,22 +339,28 @@ def test_manager_of_another_region_gets_403(manager, hangzhou_manager):
         hangzhou_manager.post("/packs", {"body": small_pack()}),
     ):
         assert_error_shape(response, 403, "forbidden")
-    assert hangzhou_manager.get("/packs").get_json()["items"] == []
-    assert hangzhou_manager.get("/audit").get_json()["items"] == []
+    shanghai = region_pack_keys(app, "shanghai")
+    assert not {p["id"] for p in hangzhou_manager.get("/packs").get_json()["items"]} & shanghai
+    assert not {e["pack_id"] for e in hangzhou_manager.get("/audit").get_json()["items"]} & shanghai
 
     created = hangzhou_manager.post("/packs", {"body": small_pack("west-lake-clinics", region="hangzhou",
                                                                   prefix="wl")})
     assert created.status_code == 201
-    assert [p["id"] for p in hangzhou_manager.get("/packs").get_json()["items"]] == ["west-lake-clinics"]
+    assert {p["id"] for p in hangzhou_manager.get("/packs").get_json()["items"]} == \
+        region_pack_keys(app, "hangzhou") and "west-lake-clinics" in region_pack_keys(app, "hangzhou")
     assert_error_shape(manager.get("/packs/west-lake-clinics"), 403, "forbidden")
     assert "west-lake-clinics" not in {p["id"] for p in manager.get("/packs").get_json()["items"]}
 
 
-def test_admin_manages_every_region(admin, hangzhou_manager):
+def test_admin_manages_every_region(app, admin, hangzhou_manager):
     hangzhou_manager.post("/packs", {"body": small_pack("west-lake-clinics", region="hangzhou", prefix="wl")})
-    assert len(admin.get("/packs").get_json()["items"]) == 8
+    assert {p["id"] for p in admin.get("/packs").get_json()["items"]} == \
+        region_pack_keys(app, "shanghai") | region_pack_keys(app, "hangzhou")
     assert admin.get("/packs/west-lake-clinics").status_code == 200
-    assert admin.release(1, "west-lake-clinics")["status"] == "published"
+    assert hangzhou_manager.step(1, "submit", "west-lake-clinics").status_code == 200
+    published = admin.step(1, "publish", "west-lake-clinics").get_json()
+    assert published["status"] == "published", "an admin is a second pair of eyes in every region"
+    assert published["approved_by"]["name"] == "系统管理员"
 
 
 def test_audit_records_who_did_what_from_which_version(manager):
@@ -323,21 +369,23 @@ def test_audit_records_who_did_what_from_which_version(manager):
     number = manager.new_version({**body, "name": "改名"}, note="rename")
     manager.step(number, "submit", json={"note": "ready"})
     manager.step(number, "schedule", json={"expires_at": iso(utcnow() + timedelta(days=30))})
+    manager.approve(number)
     manager.step(number, "publish")
     manager.post(f"/packs/{PACK}/rollback", {"version": 1})
 
     items = manager.get("/audit", pack=PACK).get_json()["items"]
-    actions = [(e["action"], e["from_version"], e["to_version"]) for e in items]
-    assert actions[:5] == [
-        ("version.rolled_back", 2, 1),
-        ("version.published", 1, 2),
-        ("version.scheduled", None, 2),
-        ("version.submitted", None, 2),
-        ("version.created", 1, 2),
+    actions = [(e["action"], e["from_version"], e["to_version"], e["actor"]["email"]) for e in items[:6]]
+    assert actions[:6] == [
+        ("version.rolled_back", 2, 1, MANAGER),
+        ("version.published", 1, 2, MANAGER),
+        ("version.approved", None, 2, REVIEWER),
+        ("version.scheduled", None, 2, MANAGER),
+        ("version.submitted", None, 2, MANAGER),
+        ("version.created", 1, 2, MANAGER),
     ]
-    assert all(e["actor"]["email"] == MANAGER and e["pack_id"] == PACK for e in items[:5])
-    assert items[4]["detail"] == {"note": "rename"}
-    assert items[2]["detail"]["before"]["expires_at"] is None and items[2]["detail"]["after"]["expires_at"]
+    assert all(e["pack_id"] == PACK for e in items[:6])
+    assert items[5]["detail"] == {"note": "rename"}
+    assert items[3]["detail"]["before"]["expires_at"] is None and items[3]["detail"]["after"]["expires_at"]
     assert len(manager.get("/audit", pack=PACK, limit=2).get_json()["items"]) == 2
     assert_error_shape(manager.get("/audit", pack="no-such-pack"), 404)
     everything = manager.get("/audit").get_json()["items"]
@@ -350,6 +398,7 @@ def test_schedule_rules(manager):
     assert_error_shape(manager.step(number, "schedule", json={"publish_at": iso(utcnow() + timedelta(hours=1))}),
                        409, "invalid_transition")
     manager.step(number, "submit")
+    manager.approve(number)
     past = iso(utcnow() - timedelta(minutes=1))
     error = assert_error_shape(manager.step(number, "schedule", json={"publish_at": past}), 422, "invalid_values")
     assert "publish_at" in error["fields"]

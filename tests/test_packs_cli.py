@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import AuditEntry, PackVersion
 from content_packs import PACKS_DIR, parse_pack
 from tests.test_multiprocess import server  # noqa: F401 (fixture)
-from tests.test_packs_api import PACK, Packs, iso, utcnow
+from tests.test_packs_api import PACK, Packs, iso, reviewed_manager, utcnow
 
 
 def version_count(app) -> int:
@@ -19,7 +19,7 @@ def version_count(app) -> int:
 
 
 def stored(app, key: str = PACK) -> dict[int, tuple[str, dict]]:
-    from app.services.packs import find_pack
+    from app.services.pack_queries import find_pack
 
     with app.app_context():
         pack = find_pack(key)
@@ -36,12 +36,13 @@ def copy_pack(tmp_path: Path, key: str = PACK) -> Path:
 def test_importing_the_shipped_packs_again_changes_nothing(app, runner):
     """Is `flask packs import` idempotent: the demo already holds every shipped pack, so no new version?"""
     before = version_count(app)
+    shipped = len(list(PACKS_DIR.glob("*.yaml")))
     for _ in range(2):
         result = runner.invoke(args=["packs", "import"])
         assert result.exit_code == 0, result.output
-        assert "7 packs read, 0 new versions, 0 published." in result.output
-        assert result.output.count("unchanged, published") == 7
-        assert "[7/7]" in result.output
+        assert f"{shipped} packs read, 0 new versions, 0 published." in result.output
+        assert result.output.count("unchanged, published") == shipped
+        assert f"[{shipped}/{shipped}]" in result.output
     assert version_count(app) == before
 
 
@@ -130,11 +131,12 @@ def test_export_round_trips_through_validate_and_import(app, runner, client, aut
 
 def test_scheduler_run_once_runs_the_jobs(app, runner, client, auth):
     """Does `flask scheduler run --once` publish what is due? (publish_at is moved into the past directly.)"""
-    manager = Packs(client, auth)
+    manager = reviewed_manager(app, client, auth)
     number = manager.new_version({**manager.body(), "name": "改名"})
     manager.step(number, "submit")
-    manager.step(number, "schedule", json={"publish_at": iso(utcnow() + timedelta(hours=1))})
-    from app.services.packs import find_pack, version_of
+    manager.approve(number)
+    assert manager.step(number, "schedule", json={"publish_at": iso(utcnow() + timedelta(hours=1))}).status_code == 200
+    from app.services.pack_queries import find_pack, version_of
 
     with app.app_context():
         version = version_of(find_pack(PACK), number)
@@ -144,6 +146,7 @@ def test_scheduler_run_once_runs_the_jobs(app, runner, client, auth):
     assert result.exit_code == 0, result.output
     assert "packs.publish_due: 1 changes" in result.output
     assert "packs.expire_due: 0 changes" in result.output
+    assert "geo.purge_fixes: 0 changes" in result.output
     assert stored(app)[number][0] == "published"
 
 
@@ -155,13 +158,14 @@ def test_jobs_are_declared_with_stable_ids(app):
 
     scheduler = build_scheduler(app, BackgroundScheduler)
     assert not scheduler.running, "building a scheduler never starts it"
-    assert {job.id for job in JOBS} == {"packs.expire_due", "packs.publish_due"}
+    ids = [job.id for job in JOBS]
+    assert len(ids) == len(set(ids)) and {"packs.expire_due", "packs.publish_due", "geo.purge_fixes"} <= set(ids)
     scheduler.start(paused=True)  # jobs reach the job store; none runs
     try:
-        assert sorted(job.id for job in scheduler.get_jobs()) == ["packs.expire_due", "packs.publish_due"]
+        assert sorted(job.id for job in scheduler.get_jobs()) == sorted(ids)
         for job in JOBS:  # reconciling at a restart replaces, never duplicates
             scheduler.add_job(print, "interval", seconds=60, id=job.id, replace_existing=True)
-        assert len(scheduler.get_jobs()) == 2
+        assert len(scheduler.get_jobs()) == len(ids)
     finally:
         scheduler.shutdown(wait=False)
 
@@ -185,11 +189,13 @@ def test_the_scheduler_process_pushes_through_the_message_queue(server):  # noqa
                              timeout=5).json()["token"]
 
     manager = {"Authorization": f"Bearer {token('manager@demo.battlemap')}"}
+    admin = {"Authorization": f"Bearer {token('admin@demo.battlemap')}"}  # the second pair of eyes
     body = requests.get(f"{base}/packs/{PACK}/versions/1", headers=manager, timeout=5).json()["body"]
     created = requests.post(f"{base}/packs/{PACK}/versions", headers=manager, timeout=5,
                             json={"body": {**body, "name": "改名"}})
     assert created.status_code == 201, created.text
     requests.post(f"{base}/packs/{PACK}/versions/2/submit", headers=manager, timeout=5).raise_for_status()
+    requests.post(f"{base}/packs/{PACK}/versions/2/approve", headers=admin, timeout=5).raise_for_status()
     # Whole seconds on the wire: aim 3 s ahead so a slow machine never sends a time already past.
     publish_at = utcnow() + timedelta(seconds=3)
     requests.post(f"{base}/packs/{PACK}/versions/2/schedule", headers=manager, timeout=5,

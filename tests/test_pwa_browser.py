@@ -134,6 +134,7 @@ def _edit_talk_track(site: Site, pack_key: str, track_id: str, new_title: str) -
     created = site.post(f"/packs/{pack_key}/versions", {"body": body, "note": "浏览器测试：改话术标题"})
     n = created["number"]
     site.post(f"/packs/{pack_key}/versions/{n}/submit", {})
+    site.post(f"/packs/{pack_key}/versions/{n}/approve", {}, "admin@demo.battlemap")  # the second pair of eyes
     site.post(f"/packs/{pack_key}/versions/{n}/publish", {})
 
 

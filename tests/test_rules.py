@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Popup, Region, User, UserRegion
+from app.models import AuditEntry, Popup, Region, TriggerRule, User, UserRegion
 from app.services.auth import hash_password
 from tests.conftest import place_by_category
 from tests.test_auth import assert_error_shape
@@ -132,7 +132,7 @@ def test_admin_manages_every_region(client, auth):
     [
         ({"event": "teleported"}, 422, "event"),
         ({"region": "atlantis"}, 422, "region"),
-        ({"show": [{"pack": "no-such-pack", "kind": "counters"}]}, 422, "show"),
+        ({"show": [{"pack": "no-such-pack", "kind": "counters"}]}, 403, "show"),  # as another region's pack
         ({"show": [{"pack": "procurement-led-hospitals", "kind": "counters", "ids": ["nope"]}]}, 422, "show"),
         ({"show": []}, 422, "show"),
         ({"conditions": {"time": {"from": "25:00"}}}, 422, "conditions"),
@@ -361,3 +361,144 @@ def test_a_shopper_rule_decides_the_guides_talk_track_and_says_why(client, auth)
     parents = client.post("/api/v1/solutions/compare", json={**ask, "shopper_type": "buying_for_parents"},
                           headers=guide).get_json()
     assert not any(w["rule"] == "trigger_rule" for w in parents["talk_track_why"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cross-region rules, the editor's options, the preview's time (issue 9)
+
+
+def hangzhou_pack(app, client, auth, hangzhou_manager) -> str:
+    """A published pack of hangzhou (its own components), made by the hangzhou manager."""
+    from tests.test_packs_api import Packs, small_pack
+
+    hz = Packs(client, auth, hangzhou_manager)
+    key = "west-lake-night-clinics"
+    assert hz.post("/packs", {"body": small_pack(key, region="hangzhou", prefix="wlx")}).status_code == 201
+    hz.step(1, "submit", key)
+    assert Packs(client, auth, "admin@demo.battlemap").step(1, "publish", key).status_code == 200
+    return key
+
+
+def test_a_rule_cannot_show_another_regions_pack_and_the_answer_names_nothing(client, auth, app, hangzhou_manager):
+    """Can a Shanghai manager serve a Hangzhou pack's talk-tracks to Shanghai reps? No: 403, and the answer
+    is word for word the one for a pack that does not exist — no pack key, no version, no hint it exists."""
+    key = hangzhou_pack(app, client, auth, hangzhou_manager)
+    show = [{"pack": key, "kind": "talk_tracks", "ids": ["wlx-tt-evening-open"]}]
+    foreign = assert_error_shape(create(client, auth, show=show), 403, "forbidden")
+    missing = assert_error_shape(create(client, auth, show=[{"pack": "no-such-pack", "kind": "talk_tracks",
+                                                             "ids": ["wlx-tt-evening-open"]}]), 403, "forbidden")
+    assert foreign == missing
+    assert foreign["fields"] == {"show": {"0": {"pack": ["Not a pack of this rule's region."]}}}
+    text = str(foreign)
+    assert key not in text and "v1" not in text and "hangzhou" not in text
+    rule = create(client, auth).get_json()
+    response = client.put(f"/api/v1/rules/{rule['id']}", json=rule_body(show=show), headers=auth.headers(MANAGER))
+    assert assert_error_shape(response, 403, "forbidden") == foreign, "an update is refused the same way"
+    # its own region's pack is fine for the Hangzhou manager
+    ok = create(client, auth, email=hangzhou_manager, region="hangzhou", conditions={}, show=show)
+    assert ok.status_code == 201, ok.get_json()
+
+
+def test_a_missing_component_of_an_own_pack_stays_a_precise_422(client, auth):
+    """Inline errors for the form: which item, which field, which ids."""
+    show = [{"pack": "procurement-led-hospitals", "kind": "counters", "ids": ["pl-counter-yunyitong-platform"]},
+            {"pack": "procurement-led-hospitals", "kind": "talk_tracks", "ids": ["nope", "pl-tt-proposal-vbp"]}]
+    error = assert_error_shape(create(client, auth, show=show), 422, "invalid_values")
+    assert list(error["fields"]["show"]) == ["1"]
+    [problem] = error["fields"]["show"]["1"]["ids"]
+    assert "nope" in problem and "pl-tt-proposal-vbp" not in problem
+
+
+def test_a_stored_cross_region_rule_serves_nothing_foreign(client, auth, app, field, hangzhou_manager):
+    """A rule written before the check (straight into the table) still cannot put a Hangzhou talk-track on a
+    Shanghai rep's card: the engine skips another region's pack."""
+    from app.services.pack_queries import packs_changed
+
+    key = hangzhou_pack(app, client, auth, hangzhou_manager)
+    hospital = hospital_in_procurement_zone(app)
+    with app.app_context():
+        region = db.session.scalar(select(Region.id).where(Region.key == "shanghai"))
+        db.session.add(TriggerRule(region_id=region, name="旧规则", event="enter_place", conditions={}, priority=1,
+                                   show=[{"pack": key, "kind": "talk_tracks", "ids": ["wlx-tt-evening-open"]}]))
+        packs_changed()
+        db.session.commit()
+    [popup] = enter(field("rep@demo.battlemap"), hospital)
+    assert "wlx-tt-evening-open" not in {t["id"] for t in popup["talk_tracks"]}
+    [fired] = [w for w in popup["why"] if w["rule"] == "trigger_rule"]
+    assert fired["facts"]["shown"] == 0, "the rule matched and showed nothing of the other region"
+
+
+def test_rule_options_give_the_editor_keys_and_names(client, auth, app, hangzhou_manager):
+    """Does the editor get every choice as a key with a name in the manager's language, and only its region's
+    zone types and components?"""
+    headers = auth.headers(MANAGER)
+    zh = client.get("/api/v1/rules/options?region=shanghai", headers=headers)
+    assert zh.status_code == 200, zh.get_json()
+    options = zh.get_json()
+    assert options["region"] == {"key": "shanghai", "name": "上海大区"}
+    assert [e["key"] for e in options["events"]][:3] == ["enter_place", "enter_zone", "dwell"]
+    assert {"key": "enter_place", "name": "进入客户围栏"} in options["events"]
+    assert {"key": "procurement_led", "name": "集采主导型"} in options["zone_types"]
+    assert {"key": "tier3_hospital", "name": "三甲医院"} in options["categories"]
+    assert {"key": "senior", "name": "资深"} in options["skill_levels"] or \
+        any(s["key"] == "senior" for s in options["skill_levels"])
+    assert {s["key"] for s in options["stages"]} >= {"prospecting", "negotiation"}
+    assert options["weekdays"][0]["key"] == 1
+    assert {"key": "集采经验", "name": "集采经验"} in options["rep_tags"], "rep3's tag is in use"
+    assert options["place_tags"] and all(t["key"] == t["name"] for t in options["place_tags"])
+    track = next(c for c in options["components"] if c["id"] == "pl-tt-proposal-vbp")
+    assert track["kind"] == "talk_tracks" and track["pack"]["key"] == "procurement-led-hospitals" and track["title"]
+    with app.app_context():
+        from app.models import ContentPack
+
+        shanghai = set(db.session.scalars(select(ContentPack.key).join(Region, Region.id == ContentPack.region_id)
+                                          .where(Region.key == "shanghai")))
+    assert {c["pack"]["key"] for c in options["components"]} <= shanghai
+    assert {p["key"] for p in options["packs"]} == shanghai
+    en = client.get("/api/v1/rules/options?region=shanghai&locale=en", headers=headers).get_json()
+    assert {"key": "procurement_led", "name": "Procurement-led"} in en["zone_types"]
+    assert {"key": "enter_place", "name": "Enters a client's fence"} in en["events"]
+    assert en["components"] == options["components"], "names of components are the manager's own words"
+    assert client.get("/api/v1/rules/options", headers=headers).get_json()["region"]["key"] == "shanghai", \
+        "default: the manager's own region"
+    assert_error_shape(client.get("/api/v1/rules/options?region=hangzhou", headers=headers), 403, "forbidden")
+    assert_error_shape(client.get("/api/v1/rules/options?region=atlantis", headers=headers), 422)
+    assert_error_shape(client.get("/api/v1/rules/options", headers=auth.headers("rep@demo.battlemap")), 403)
+
+
+def test_preview_takes_a_local_time_and_an_event_and_records_nothing(client, auth, app):
+    """A datetime-local value (no offset) is Shanghai time; a dwell preview works; nothing is written."""
+    from app.models import Event, RepFix
+
+    hospital = hospital_in_procurement_zone(app)
+    rule = create(client, auth, event="dwell", conditions={"time": {"from": "08:00", "to": "12:00"}},
+                  show=[{"pack": "procurement-led-hospitals", "kind": "talk_tracks",
+                         "ids": ["pl-tt-proposal-vbp"]}]).get_json()
+    rid = rep_id(app, "rep@demo.battlemap")
+    headers = auth.headers(MANAGER)
+
+    def counts():
+        with app.app_context():
+            tables = (Popup, AuditEntry, Event, RepFix)
+            return [db.session.scalar(select(db.func.count()).select_from(t)) for t in tables]
+
+    before = counts()
+    url = f"/api/v1/preview?rep_id={rid}&place_id={hospital.id}&event=dwell&at="
+    morning = client.get(url + "2026-11-23T09:30", headers=headers).get_json()
+    evening = client.get(url + "2026-11-23T20:00", headers=headers).get_json()
+    assert morning["at"] == "2026-11-23T09:30:00+08:00" and morning["local_time"] == "2026-11-23 09:30"
+    assert morning["event"] == "dwell" and morning["weekday"] == 1
+    assert any(w.get("rule_id") == rule["id"] for w in morning["why"])
+    assert not any(w.get("rule_id") == rule["id"] for w in evening["why"])
+    utc = client.get(url + "2026-11-23T01:30:00Z", headers=headers).get_json()
+    assert utc["at"] == "2026-11-23T09:30:00+08:00", "an offset is honoured and shown in local time"
+    assert counts() == before, "a preview records nothing"
+
+
+def test_preview_of_a_rep_of_another_region_is_forbidden(client, auth, app):
+    from tests.test_packs_api import add_user
+
+    hz_rep = add_user(app, "hz-rep-preview@demo.battlemap", role="rep", region="hangzhou", skill_level="junior")
+    hospital = place_by_category(app, "tier3_hospital")
+    response = client.get(f"/api/v1/preview?rep_id={hz_rep}&place_id={hospital.id}", headers=auth.headers(MANAGER))
+    assert_error_shape(response, 403, "forbidden")

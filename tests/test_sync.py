@@ -15,7 +15,7 @@ from app.services.geo_state import bump_version
 from app.services.scenarios import compose_popup, rep_facts
 from content_packs.engine import SHOWABLE_KINDS
 from tests.test_auth import assert_error_shape
-from tests.test_packs_api import PACK, Packs
+from tests.test_packs_api import PACK, reviewed_manager
 
 URL = "/api/v1/sync/bundle"
 SECTIONS = ("places", "zones", "packs", "components", "cards")
@@ -141,7 +141,7 @@ def test_delta_after_a_pack_edit_carries_only_what_changed(app, client, auth, re
     track_ref = next(r for r in refs if r.startswith(f"{PACK}/"))
     counter_refs = {r for card in old["upserts"]["cards"].values() for r in card["components"]["counters"]
                     if r.startswith(f"{PACK}/")}
-    manager = Packs(client, auth)
+    manager = reviewed_manager(app, client, auth)  # the demo asks for a second reviewer
     body = manager.body()
     track_id = track_ref.split("/")[2]
     for track in body["talk_tracks"]:

@@ -31,5 +31,10 @@ def json_body():
     return request.get_json(silent=True)
 
 
-import app.api.approvals  # noqa: E402, F401  (discounts: docs/discounts.md)
-from app.api import auth, events, packs, places, products, rules, shares, solutions, sync  # noqa: E402, F401
+import app.api.approvals  # noqa: E402  (discounts: docs/discounts.md)
+import app.api.components  # noqa: E402  (reusable components: docs/packs-api.md)
+import app.api.experiments  # noqa: E402  (the learning loop: docs/experiments.md)
+import app.api.health  # noqa: E402  (process health and coaching: docs/learning.md)
+import app.api.insights  # noqa: E402  (dashboard numbers and weekly digests: docs/learning.md)
+import app.api.replay  # noqa: E402, F401  (the console's replay: docs/replay.md)
+from app.api import auth, events, grids, packs, places, products, rules, shares, solutions, sync, users  # noqa: E402, F401

@@ -19,9 +19,39 @@ from app.schemas.catalog import (
 )
 from app.schemas.discounts import ApprovalIn, ApprovalListOut, ApprovalOut, ApprovalQueryIn, DecisionIn
 from app.schemas.events import EventBatchIn, EventBatchOut, EventDoc, EventListOut, EventQueryIn
+from app.schemas.experiments import (
+    ExperimentListOut,
+    ExperimentOut,
+    ExperimentPatchIn,
+    ExperimentQueryIn,
+    OnboardingListOut,
+)
+from app.schemas.grids import GridCreateIn, GridDetailOut, GridListOut, GridPatchIn, GridPlacesIn, GridQueryIn
+from app.schemas.health import (
+    CoachingAlertListOut,
+    CoachingAlertOut,
+    CoachingAlertQueryIn,
+    CoachingCardListOut,
+    HealthOut,
+    HealthQueryIn,
+    HealthSettingsIn,
+    HealthSettingsOut,
+    RegionWarningListOut,
+    RepDetailOut,
+    RepHealthQueryIn,
+    WarningQueryIn,
+)
+from app.schemas.insights import DigestListOut, DigestOut, DigestQueryIn, InsightsOut, InsightsQueryIn
 from app.schemas.packs import (
+    ApproveIn,
+    AudienceOut,
     AuditListOut,
     AuditQueryIn,
+    CommentIn,
+    CommentListOut,
+    CommentOut,
+    ComponentListOut,
+    ComponentQueryIn,
     DiffOut,
     DiffQueryIn,
     PackCreateIn,
@@ -32,14 +62,18 @@ from app.schemas.packs import (
     RollbackIn,
     ScheduleIn,
     SubmitIn,
+    ValidateIn,
+    ValidateOut,
     VersionCreateIn,
     VersionDetailOut,
     VersionListOut,
 )
 from app.schemas.places import NearbyIn, NearbyOut, PlaceDetailOut
-from app.schemas.rules import PreviewIn, RuleIn, RuleListOut, RuleOut, RuleQueryIn
+from app.schemas.replay import ReplayOut, ReplayQueryIn
+from app.schemas.rules import PreviewIn, RuleIn, RuleListOut, RuleOptionsOut, RuleOptionsQueryIn, RuleOut, RuleQueryIn
 from app.schemas.solutions import CompareIn, CompareOut
 from app.schemas.sync import BundleOut, BundleQueryIn
+from app.schemas.users import UserCreateIn, UserListOut, UserPatchIn, UserProfileOut, UserQueryIn
 
 ERROR = {
     "type": "object",
@@ -77,6 +111,10 @@ _pack_key = {"in": "path", "name": "key", "required": True, "schema": {"type": "
              "description": "The pack id, e.g. procurement-led-hospitals"}
 _sku = {"in": "path", "name": "sku", "required": True, "schema": {"type": "string"}, "description": "e.g. HH-BP-U60"}
 _version_number = {"in": "path", "name": "number", "required": True, "schema": {"type": "integer"}}
+_region_key = {"in": "path", "name": "key", "required": True, "schema": {"type": "string"},
+               "description": "The region key, e.g. shanghai"}
+_grid_key = {"in": "path", "name": "key", "required": True, "schema": {"type": "string"},
+             "description": "The grid key, e.g. sh-xuhui"}
 
 
 # (path, method, operation) — keep in step with app/api/*.py
@@ -159,7 +197,8 @@ OPERATIONS = [
     # discounts within authority and approvals above it (issue 8; docs/discounts.md)
     ("/api/v1/approvals", "post", {
         "summary": "Ask for an option's discount above your limit: recomputes the comparison, sends a pending "
-                   "request to your region's manager (422 within_authority: nothing to approve)",
+                   "request to your grid's leader (within the grid's limit) or your region's manager (422 "
+                   "within_authority: nothing to approve)",
         "requestBody": {"required": True, **_json(ApprovalIn)},
         "responses": {"201": {"description": "Created; Location names it", **_json(ApprovalOut)},
                       **_errors(400, 401, 422)},
@@ -271,7 +310,8 @@ OPERATIONS = [
                       **_errors(400, 401, 403, 404, 409, 422)},
     }),
     ("/api/v1/packs/{key}/versions/{number}/publish", "post", {
-        "summary": "in_review → published now (the live one is superseded); pushes pack.updated to the reps in scope",
+        "summary": "in_review → published now (the live one is superseded); pushes pack.updated to the reps in scope. "
+                   "403 second_reviewer_required when the region asks for a second pair of eyes and you wrote it",
         "parameters": [_pack_key, _version_number],
         "responses": {"200": {"description": "Version", **_json(VersionDetailOut)}, **_errors(401, 403, 404, 409)},
     }),
@@ -324,7 +364,208 @@ OPERATIONS = [
         "responses": {"200": {"description": "Events", **_json(EventListOut)}, **_errors(400, 401, 422)},
     }),
     # users, grids and teams (issue 9, docs/team.md)
+    ("/api/v1/users", "get", {
+        "summary": "People you may see: an admin everyone; a manager the reps, guides and managers of their regions",
+        "parameters": [{"in": "query", "schema": UserQueryIn}],
+        "responses": {"200": {"description": "Users (never a password hash)", **_json(UserListOut)},
+                      **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/users", "post", {
+        "summary": "Create a user (a manager: reps and guides of their regions; an admin: anyone); the password "
+                   "must be strong enough (422 weak_password)",
+        "requestBody": {"required": True, **_json(UserCreateIn)},
+        "responses": {"201": {"description": "Created; Location names it", **_json(UserProfileOut)},
+                      **_errors(400, 401, 403, 409, 422)},
+    }),
+    ("/api/v1/users/{user_id}", "get", {
+        "summary": "One user you may see",
+        "parameters": [_path_id("user_id")],
+        "responses": {"200": {"description": "User", **_json(UserProfileOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/users/{user_id}", "patch", {
+        "summary": "Change a user: a manager the reps and guides of their regions (skill level, tags, grid, "
+                   "active, name, password, role rep|guide); an admin anyone. Applies from the rep's next fix",
+        "parameters": [_path_id("user_id")],
+        "requestBody": {"required": True, **_json(UserPatchIn)},
+        "responses": {"200": {"description": "User", **_json(UserProfileOut)}, **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/grids", "get", {
+        "summary": "Grids (网格) of the regions you manage, with leader and counts",
+        "parameters": [{"in": "query", "schema": GridQueryIn}],
+        "responses": {"200": {"description": "Grids", **_json(GridListOut)}, **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/grids", "post", {
+        "summary": "Create a grid in a region you manage, optionally with a leader and its places",
+        "requestBody": {"required": True, **_json(GridCreateIn)},
+        "responses": {"201": {"description": "Created; Location names it", **_json(GridDetailOut)},
+                      **_errors(400, 401, 403, 409, 422)},
+    }),
+    ("/api/v1/grids/{key}", "get", {
+        "summary": "One grid with its place keys",
+        "parameters": [_grid_key],
+        "responses": {"200": {"description": "Grid", **_json(GridDetailOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/grids/{key}", "patch", {
+        "summary": "Change a grid: name, leader (null: none), discount limit, and place_keys (exactly the grid's "
+                   "places from now on)",
+        "parameters": [_grid_key],
+        "requestBody": {"required": True, **_json(GridPatchIn)},
+        "responses": {"200": {"description": "Grid", **_json(GridDetailOut)}, **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/grids/{key}/places", "post", {
+        "summary": "Add places of the grid's region to the grid (out of any other grid)",
+        "parameters": [_grid_key],
+        "requestBody": {"required": True, **_json(GridPlacesIn)},
+        "responses": {"200": {"description": "Grid", **_json(GridDetailOut)}, **_errors(400, 401, 403, 404, 422)},
+    }),
     # pack review, components, audience and replay (issue 9, docs/packs-api.md, docs/replay.md)
+    ("/api/v1/packs/validate", "post", {
+        "summary": "Check a pack body or YAML with the messages of `flask packs validate` (plus the database "
+                   "checks); stores nothing",
+        "requestBody": {"required": True, **_json(ValidateIn)},
+        "responses": {"200": {"description": "valid, errors by path, the first problem", **_json(ValidateOut)},
+                      **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/yaml", "get", {
+        "summary": "The version as pack YAML (as `flask packs export`)",
+        "parameters": [_pack_key, _version_number],
+        "responses": {"200": {"description": "text/yaml; charset=utf-8",
+                              "content": {"text/yaml": {"schema": {"type": "string"}}}},
+                      **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/approve", "post", {
+        "summary": "The second pair of eyes: a manager or admin of the region other than the version's author "
+                   "approves an in-review version (403 second_reviewer_required for the author)",
+        "parameters": [_pack_key, _version_number],
+        "requestBody": {"required": False, **_json(ApproveIn)},
+        "responses": {"200": {"description": "Version", **_json(VersionDetailOut)},
+                      **_errors(400, 401, 403, 404, 409, 422)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/comments", "get", {
+        "summary": "Review comments on a version (per component or on the whole), oldest first",
+        "parameters": [_pack_key, _version_number],
+        "responses": {"200": {"description": "Comments", **_json(CommentListOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/comments", "post", {
+        "summary": "Comment on one component of a version (component_id) or on the whole version",
+        "parameters": [_pack_key, _version_number],
+        "requestBody": {"required": True, **_json(CommentIn)},
+        "responses": {"201": {"description": "The comment", **_json(CommentOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/packs/{key}/versions/{number}/audience", "get", {
+        "summary": "Before publishing: how many reps would receive pack.updated, and how many are online now",
+        "parameters": [_pack_key, _version_number],
+        "responses": {"200": {"description": "Counts", **_json(AudienceOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/components", "get", {
+        "summary": "Reusable components: those of the latest version of every pack of your regions",
+        "parameters": [{"in": "query", "schema": ComponentQueryIn}],
+        "responses": {"200": {"description": "Components", **_json(ComponentListOut)},
+                      **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/rules/options", "get", {
+        "summary": "What a rule editor offers for a region: events, zone types, categories, stages, skills, tags, "
+                   "components — keys with names in your language",
+        "parameters": [{"in": "query", "schema": RuleOptionsQueryIn}],
+        "responses": {"200": {"description": "Options", **_json(RuleOptionsOut)}, **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/replay", "get", {
+        "summary": "A rep's day replayed: every stored fix (accepted or dropped, why), fence events incl. "
+                   "suppressed enters with their reason, and the cards pushed (managers of the rep's region)",
+        "parameters": [{"in": "query", "schema": ReplayQueryIn}],
+        "responses": {"200": {"description": "The day", **_json(ReplayOut)}, **_errors(400, 401, 403, 404, 422)},
+    }),
+    # the learning loop (issue 10, docs/experiments.md)
+    # process health and coaching, insights, digests (docs/learning.md)
+    ("/api/v1/health", "get", {
+        "summary": "Process-health indicators per rep and per grid with red/amber/green against the region's "
+                   "thresholds (managers of the region, admins)",
+        "parameters": [{"in": "query", "schema": HealthQueryIn}],
+        "responses": {"200": {"description": "Indicators", **_json(HealthOut)}, **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/health/reps/{rep_id}", "get", {
+        "summary": "One rep's indicators with each value per day, visit or deal and the event ids behind it",
+        "parameters": [_path_id("rep_id"), {"in": "query", "schema": RepHealthQueryIn}],
+        "responses": {"200": {"description": "The drill-down", **_json(RepDetailOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/regions/{key}/health-settings", "get", {
+        "summary": "A region's health settings: thresholds, coaching links, coaching rule, windows, warning "
+                   "tuning (with the defaults)",
+        "parameters": [_region_key],
+        "responses": {"200": {"description": "Settings", **_json(HealthSettingsOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/regions/{key}/health-settings", "put", {
+        "summary": "Replace a region's health settings (what is left out takes the default); a coaching link must "
+                   "name a component of a published pack of the region",
+        "parameters": [_region_key],
+        "requestBody": {"required": True, **_json(HealthSettingsIn)},
+        "responses": {"200": {"description": "Settings", **_json(HealthSettingsOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/coaching-alerts", "get", {
+        "summary": "Coaching alerts of your regions, newest first: the rep, the indicator, its last values, the "
+                   "threshold and why",
+        "parameters": [{"in": "query", "schema": CoachingAlertQueryIn}],
+        "responses": {"200": {"description": "Alerts", **_json(CoachingAlertListOut)},
+                      **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/coaching-alerts/{alert_id}/acknowledge", "post", {
+        "summary": "Mark a coaching alert as seen to (the first time is kept)",
+        "parameters": [_path_id("alert_id")],
+        "responses": {"200": {"description": "The alert", **_json(CoachingAlertOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/coaching", "get", {
+        "summary": "Your own coaching cards, newest first (also pushed over /field as coaching.card)",
+        "responses": {"200": {"description": "Cards", **_json(CoachingCardListOut)}, **_errors(401)},
+    }),
+    ("/api/v1/warnings", "get", {
+        "summary": "Regional early warnings of your regions, newest first, with the evidence and packs that may help",
+        "parameters": [{"in": "query", "schema": WarningQueryIn}],
+        "responses": {"200": {"description": "Warnings", **_json(RegionWarningListOut)},
+                      **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/insights", "get", {
+        "summary": "Dashboard numbers: card use per day, the funnel shown → feedback → used → outcome, visits, "
+                   "cards used and wins per district and grid with coordinates",
+        "parameters": [{"in": "query", "schema": InsightsQueryIn}],
+        "responses": {"200": {"description": "Insights", **_json(InsightsOut)}, **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/digests", "get", {
+        "summary": "Weekly digests of your regions, newest week first",
+        "parameters": [{"in": "query", "schema": DigestQueryIn}],
+        "responses": {"200": {"description": "Digests", **_json(DigestListOut)}, **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/digests/{digest_id}", "get", {
+        "summary": "One weekly digest",
+        "parameters": [_path_id("digest_id")],
+        "responses": {"200": {"description": "The digest", **_json(DigestOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/experiments", "get", {
+        "summary": "Talk-track experiments of your regions: per variant exposures, successes, rate and its "
+                   "always-valid interval; the verdict (running, winner, no_difference)",
+        "parameters": [{"in": "query", "schema": ExperimentQueryIn}],
+        "responses": {"200": {"description": "Experiments", **_json(ExperimentListOut)},
+                      **_errors(400, 401, 403, 422)},
+    }),
+    ("/api/v1/experiments/{experiment_id}", "get", {
+        "summary": "One experiment with the numbers behind its verdict",
+        "parameters": [_path_id("experiment_id")],
+        "responses": {"200": {"description": "The experiment", **_json(ExperimentOut)},
+                      **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/experiments/{experiment_id}", "patch", {
+        "summary": "Set a running experiment's metric, window, level or minimum sample (judged again at once)",
+        "parameters": [_path_id("experiment_id")],
+        "requestBody": {"required": True, **_json(ExperimentPatchIn)},
+        "responses": {"200": {"description": "The experiment", **_json(ExperimentOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/onboarding", "get", {
+        "summary": "Your region's onboarding collection (新人必修): winning talk-tracks with where they came from",
+        "responses": {"200": {"description": "Items, in order", **_json(OnboardingListOut)}, **_errors(401)},
+    }),
 ]
 
 

@@ -2,7 +2,15 @@ from flask import g, request, url_for
 
 from app.api import bp, json_body, login_required
 from app.schemas import load
-from app.schemas.rules import PreviewIn, RuleIn, RuleListOut, RuleOut, RuleQueryIn
+from app.schemas.rules import (
+    PreviewIn,
+    RuleIn,
+    RuleListOut,
+    RuleOptionsOut,
+    RuleOptionsQueryIn,
+    RuleOut,
+    RuleQueryIn,
+)
 from app.services import previews
 from app.services import rules as rule_service
 
@@ -19,6 +27,13 @@ def list_rules():
 def create_rule():
     rule = rule_service.create_rule(user=g.user, data=load(RuleIn(), json_body()))
     return RuleOut().dump(rule), 201, {"Location": url_for("api.get_rule", rule_id=rule.id)}
+
+
+@bp.get("/rules/options")
+@login_required
+def rule_options():
+    query = load(RuleOptionsQueryIn(), request.args.to_dict())
+    return RuleOptionsOut().dump(rule_service.options(user=g.user, **query))
 
 
 @bp.get("/rules/<int:rule_id>")

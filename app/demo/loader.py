@@ -1,7 +1,8 @@
-"""Load the Shanghai demo (regions, zones, places with context, catalog, packs, users) into an empty database.
+"""Load the demo (regions, zones, places with context, grids, catalog, packs, users) into an empty database.
 
-Procurement notices and competitor moves carry ``days_ago`` in the data files, so the demo is always
-recent relative to the day it is loaded.
+Shanghai's data is in ``data/``, Hangzhou's zone types, zones, places and its one new place category in
+``data/hangzhou/`` (same formats). Procurement notices and competitor moves carry ``days_ago``, so the demo is
+always recent relative to the day it is loaded. Grids take their places by district (``grids.yaml``).
 """
 
 from collections.abc import Callable, Iterable
@@ -13,9 +14,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
+    ROLE_DISCOUNT_LIMITS_CNY,
     CompetitorMove,
     Contact,
     CounterType,
+    Grid,
     Place,
     PlaceCategory,
     ProcurementNotice,
@@ -27,31 +30,33 @@ from app.models import (
     ZoneType,
 )
 from app.schemas.rules import RuleIn
-from app.services import catalog, discounts, geo_state
+from app.services import catalog, geo_state
 from app.services.auth import hash_password
-from app.services.packs import import_pack, packs_changed
+from app.services.pack_io import import_pack
+from app.services.pack_queries import packs_changed
 from app.services.rules import add_rule
 from content_packs import load_all
 
 DATA_DIR = Path(__file__).parent / "data"
+REGION_DIRS = ("", "hangzhou/")
+"""Where each region's zone types, zones, places (and new place categories) are: Shanghai's at the top."""
 DEMO_PASSWORD = "demo-password"
-GUIDE_COUNTER = "ka_supermarket_counter"
-DEMO_USERS = [
-    # email, name, role, skill level, tags; discount limits per role: discounts.ROLE_LIMITS_CNY
-    ("rep@demo.battlemap", "李明", "rep", "intermediate", ["医疗器械", "已交付POC"]),
-    ("rep2@demo.battlemap", "张晓雯", "rep", "junior", ["医疗器械"]),
-    ("rep3@demo.battlemap", "王建国", "rep", "senior", ["医疗器械", "已交付POC", "集采经验"]),
-    ("rep4@demo.battlemap", "陈静", "rep", "junior", ["快消零售"]),
-    ("rep5@demo.battlemap", "刘洋", "rep", "senior", ["快消零售", "KA谈判"]),
-    ("guide@demo.battlemap", "赵敏", "guide", "intermediate", ["门店导购"]),  # at GUIDE_COUNTER
-    ("manager@demo.battlemap", "周海峰", "manager", None, []),
-    ("admin@demo.battlemap", "系统管理员", "admin", None, []),
-]
 
 
 def _read(name: str):
     with (DATA_DIR / name).open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def _read_all(name: str) -> list:
+    """``name`` of every region folder that has it, Shanghai's first."""
+    return [row for folder in REGION_DIRS if (DATA_DIR / folder / name).exists()
+            for row in _read(folder + name) or ()]
+
+
+def demo_users() -> list[dict]:
+    """The demo accounts (``users.yaml``), every one with the password ``DEMO_PASSWORD``."""
+    return _read("users.yaml")
 
 
 def is_empty() -> bool:
@@ -63,37 +68,38 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
     today = today or date.today()
     regions = {}
     for row in _read("regions.yaml"):
-        region = Region(key=row["key"], name=row["name"])
+        region = Region(key=row["key"], name=row["name"], second_review=bool(row.get("second_review")))
         db.session.add(region)
         regions[row["key"]] = region
     db.session.flush()
 
     zone_types = {}
-    for row in _read("zone_types.yaml"):
+    for row in _read_all("zone_types.yaml"):
         zt = ZoneType(key=row["key"], name_zh=row["name_zh"], name_en=row["name_en"],
                       description=row.get("description", ""), region_id=regions[row["region"]].id)
         db.session.add(zt)
         zone_types[(row["region"], row["key"])] = zt
-    for row in _read("categories.yaml"):
+    for row in _read_all("categories.yaml"):
         db.session.add(PlaceCategory(key=row["key"], name_zh=row["name_zh"], name_en=row["name_en"],
                                      default_radius_m=row.get("default_radius_m", 500)))
     db.session.flush()
 
-    zones = _read("zones.yaml")
+    zones = _read_all("zones.yaml")
     for row in zones:
         db.session.add(Zone(key=row["key"], name=row["name"], region_id=regions[row["region"]].id,
                             zone_type_id=zone_types[(row["region"], row["zone_type"])].id,
                             shell=row["polygon"], holes=row.get("holes", [])))
 
-    places = _read("places.yaml")
-    default_region = next(iter(regions.values()))
-    for row in progress(places):
+    places = [(folder, row) for folder in REGION_DIRS for row in _read(folder + "places.yaml")]
+    folder_region = {"": regions["shanghai"], "hangzhou/": regions["hangzhou"]}
+    added = []
+    for folder, row in progress(places):
         context = row.get("context") or {}
         place = Place(
             key=row["key"], name=row["name"], category=row["category"], lat=row["lat"], lon=row["lon"],
             radius_m=row.get("radius_m", 500), address=row.get("address", ""), tags=row.get("tags", []),
             stage=row.get("stage"), budget_cny=row.get("budget_cny"),
-            region_id=regions.get(row.get("region"), default_region).id,
+            region_id=regions.get(row.get("region"), folder_region[folder]).id,
         )
         place.notices = [
             ProcurementNotice(title=n["title"], published_on=today - timedelta(days=n["days_ago"]),
@@ -112,6 +118,7 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
             for m in context.get("competitor_moves", [])
         ]
         db.session.add(place)
+        added.append(place)
 
     for row in _read("counter_types.yaml"):
         db.session.add(CounterType(key=row["key"], name_zh=row["name_zh"], name_en=row["name_en"]))
@@ -128,23 +135,60 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
     for body in packs:
         import_pack(body, publish=True)
 
-    for email, name, role, skill, tags in DEMO_USERS:
-        user = User(email=email, name=name, role=role, skill_level=skill, tags=tags,
-                    password_hash=hash_password(DEMO_PASSWORD), region_id=regions["shanghai"].id,
-                    counter_type=GUIDE_COUNTER if role == "guide" else None,
-                    discount_limit_cny=discounts.ROLE_LIMITS_CNY[role])
-        db.session.add(user)
-        if role == "manager":
-            db.session.flush()
-            db.session.add(UserRegion(user_id=user.id, region_id=regions["shanghai"].id))
+    grid_rows = _read("grids.yaml")
+    grids = {}
+    for row in grid_rows:
+        grid = Grid(key=row["key"], name=row["name"], region_id=regions[row["region"]].id,
+                    discount_limit_cny=row.get("discount_limit_cny", 50_000))
+        db.session.add(grid)
+        grids[row["key"]] = grid
     db.session.flush()
-    manager = db.session.scalar(select(User).where(User.role == "manager"))
+    for row in grid_rows:
+        grid = grids[row["key"]]
+        prefixes = tuple(_city(regions[row["region"]]) + d for d in row.get("districts", ()))
+        for place in added:
+            if place.region_id == grid.region_id and place.address.startswith(prefixes):
+                place.grid_id = grid.id
+
+    users = _load_users(regions, grids)
+    for row in grid_rows:
+        grids[row["key"]].leader_id = users[row["leader"]].id if row.get("leader") else None
     rules = _read("rules.yaml")
     for row in rules:
-        add_rule(user=manager, data=RuleIn().load(row))
+        add_rule(user=_first_manager(users, row["region"]), data=RuleIn().load(row))
     geo_state.bump_version()
     catalog.catalog_changed()
     packs_changed()
     db.session.commit()
-    return {"places": len(places), "zones": len(zones), "products": products, "packs": len(packs),
-            "trigger rules": len(rules), "users": len(DEMO_USERS)}
+    return {"places": len(places), "zones": len(zones), "grids": len(grids), "products": products,
+            "packs": len(packs), "trigger rules": len(rules), "users": len(users)}
+
+
+def _city(region: Region) -> str:
+    """The city an address of ``region`` starts with (上海大区 → 上海市)."""
+    return region.name.removesuffix("大区") + "市"
+
+
+def _load_users(regions: dict[str, Region], grids: dict[str, Grid]) -> dict[str, User]:
+    """Every demo account, with one password hash for all (they share the password; hashing is the slow part)."""
+    password_hash = hash_password(DEMO_PASSWORD)
+    users = {}
+    for row in demo_users():
+        user = User(email=row["email"], name=row["name"], role=row["role"], skill_level=row.get("skill_level"),
+                    tags=row.get("tags", []), password_hash=password_hash,
+                    region_id=regions[row["region"]].id if row.get("region") else None,
+                    grid_id=grids[row["grid"]].id if row.get("grid") else None,
+                    counter_type=row.get("counter_type"), discount_limit_cny=ROLE_DISCOUNT_LIMITS_CNY[row["role"]])
+        db.session.add(user)
+        db.session.flush()
+        for key in row.get("manages", ()):
+            db.session.add(UserRegion(user_id=user.id, region_id=regions[key].id))
+        users[row["email"]] = user
+    db.session.flush()
+    return users
+
+
+def _first_manager(users: dict[str, User], region_key: str) -> User:
+    """The demo's rules are written by the first manager of their region (in ``users.yaml`` order)."""
+    return next(u for row, u in zip(demo_users(), users.values(), strict=True)
+                if region_key in row.get("manages", ()))

@@ -9,6 +9,7 @@ from datetime import UTC
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.errors import InvalidInput, MalformedInput
+from app.models import STAGES
 from app.schemas import load
 
 MAX_EVENTS_PER_REQUEST = 500
@@ -61,6 +62,14 @@ class VisitData(Strict):
 class OutcomeData(Strict):
     result = fields.String(required=True, validate=validate.OneOf(("advanced", "won", "lost", "no_decision")))
     note = fields.String(validate=validate.Length(max=4000))
+    # stage history for regional early warnings (docs/learning.md); both optional, so older clients still fit
+    stage = fields.String(validate=validate.OneOf(STAGES),
+                          metadata={"description": "the deal's stage after this outcome"})
+    steps = fields.List(fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$",
+                                                               error="A step is a short code, e.g. poc.")),
+                        validate=validate.Length(max=20),
+                        metadata={"description": "steps the deal goes through in this stage: short codes such as "
+                                                 "poc, security_audit, tender"})
 
 
 class PlanStopData(Strict):

@@ -115,6 +115,62 @@ class PreviewIn(Schema):
     rep_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     place_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     event = fields.String(load_default="enter_place", validate=validate.OneOf(EVENTS))
-    at = fields.AwareDateTime(load_default=None, metadata={"description": "ISO 8601 with offset; default now"})
+    at = fields.DateTime(load_default=None, metadata={
+        "description": "ISO 8601; with an offset, or without one as local time (TIMEZONE), e.g. 2026-11-23T09:30 "
+                       "from a datetime-local input; default now"})
     locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES),
                            metadata={"description": "language of why[].detail; default the manager's own"})
+
+
+class RuleOptionsQueryIn(Schema):
+    region = fields.String(validate=validate.Length(min=1, max=64),
+                           metadata={"description": "region key; default your own"})
+    locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES),
+                           metadata={"description": "language of the names; default yours"})
+
+
+class KeyNameOut(Schema):
+    key = fields.Raw(metadata={"description": "the code a rule stores (weekdays: 1 = Monday)"})
+    name = fields.String(metadata={"description": "what to show, in your language"})
+
+
+class OptionPackOut(Schema):
+    key = fields.String()
+    name = fields.String()
+    live_version = fields.Integer(allow_none=True)
+
+
+class OptionPackRefOut(Schema):
+    key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+
+
+class OptionComponentOut(Schema):
+    kind = fields.String(metadata={"enum": list(SHOWABLE_KINDS)})
+    id = fields.String()
+    title = fields.String()
+    pack = fields.Nested(OptionPackRefOut)
+
+
+def _names(description: str):
+    return fields.List(fields.Nested(KeyNameOut), metadata={"description": description})
+
+
+class RuleOptionsOut(Schema):
+    region = fields.Nested(KeyNameOut)
+    events = _names("rule events")
+    zone_types = _names("zone types of the region (conditions.zone_types)")
+    categories = _names("place categories (conditions.place.categories)")
+    shopper_types = _names("shopper types (conditions.shopper.types)")
+    stages = _names("sales stages (conditions.place.stages)")
+    skill_levels = _names("rep skill levels (conditions.rep.skill_levels)")
+    roles = _names("roles (conditions.rep.roles)")
+    weekdays = _names("ISO weekdays (conditions.time.weekdays)")
+    kinds = _names("component kinds (show[].kind)")
+    rep_tags = _names("tags the region's reps carry (conditions.rep.tags_any / tags_all)")
+    place_tags = _names("tags the region's places carry (conditions.place.tags_any / tags_all)")
+    competitors = _names("competitors seen at the region's places (conditions.place.competitors_any)")
+    packs = fields.List(fields.Nested(OptionPackOut), metadata={"description": "the region's packs (show[].pack)"})
+    components = fields.List(fields.Nested(OptionComponentOut),
+                             metadata={"description": "components of the region's live packs (show[].ids)"})

@@ -23,6 +23,9 @@ class CompareIn(Schema):
                                                       "team: {\"超声\": 6}); every key must be one of the needs"})
     locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("zh", "en")),
                            metadata={"description": "language of names and why (default: the caller's)"})
+    place_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1), metadata={
+        "description": "the client site the options are for: the comparison is then recorded as a proposal "
+                       "to that client (process health, docs/learning.md)"})
     # discounts (docs/discounts.md); no load_default, so a body without it reaches compare() unchanged
     discount_cny = fields.Integer(validate=validate.Range(min=0, error="A discount cannot be negative."),
                                   metadata={"description": "CNY off each option's list price; above your limit "

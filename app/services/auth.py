@@ -12,6 +12,12 @@ from app.models import User
 _SALT = "battlemap-auth"
 
 
+class UserInactive(Unauthorized):
+    """A deactivated user: no log-in, and tokens issued before the deactivation stop working."""
+
+    code, message = "user_inactive", "This account has been deactivated; ask your manager."
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
@@ -25,6 +31,8 @@ def authenticate(*, email: str, password: str) -> tuple[str, User]:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not check_password_hash(user.password_hash, password):
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    if not user.active:
+        raise UserInactive()
     return issue_token(user), user
 
 
@@ -48,9 +56,13 @@ def user_from_token(token: str | None) -> User:
 
 
 def user_by_id(user_id: int | None) -> User:
+    """The active user with this id; ``session_unknown`` (401) when there is none, ``user_inactive`` (401)
+    when the account was deactivated (so every token of theirs stops working at once)."""
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is None:
         raise Unauthorized("Connect again with a valid token.", code="session_unknown")
+    if not user.active:
+        raise UserInactive()
     return user
 
 

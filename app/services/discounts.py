@@ -2,18 +2,19 @@
 
 Each user may give one deal a discount up to ``User.discount_limit_cny`` (CNY; ``None`` = no limit, 0 = none at
 all). ``apply`` prices the three options of a comparison with a discount; a discount above the caller's limit
-``needs_approval``: ``request_approval`` sends it to a manager of the caller's region, who approves or rejects
-it — within *their own* limit (above it only an admin may decide). Every step is audited.
+``needs_approval``: ``request_approval`` sends it to an approver, who approves or rejects it — within their
+authority (above it only an admin may decide). Every step is audited.
 
-Until grids arrive (issue 9) the approver is the first manager of the requester's region (``UserRegion``,
-lowest user id); then it becomes the requester's grid leader, with the same rules.
+The approver (issue 9): for a member of a grid, the grid's leader when the grid's limit covers the amount and
+the leader is someone else; otherwise the first manager of the requester's region (``UserRegion``, lowest user
+id). A leader's authority over their grid's people is the larger of their own limit and the grid's.
 """
 
 from sqlalchemy import select
 
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.extensions import db
-from app.models import ROLE_DISCOUNT_LIMITS_CNY, DiscountApproval, User, UserRegion, utcnow
+from app.models import ROLE_DISCOUNT_LIMITS_CNY, DiscountApproval, Grid, User, UserRegion, utcnow
 from app.services import audit, permissions
 from app.services import solutions as solution_service
 
@@ -81,17 +82,43 @@ def apply(result: dict, *, user: User, discount_cny: int | None) -> dict:
                                   for o in result["options"]]}
 
 
-def approver_for(user: User) -> User | None:
-    """Who decides ``user``'s requests: the first manager (by id) of their region, never themselves.
+def leading_grid(approver: User, requester: User) -> Grid | None:
+    """The grid of ``requester`` that ``approver`` leads (not their own request), else None."""
+    grid = db.session.get(Grid, requester.grid_id) if requester.grid_id is not None else None
+    if grid is None or grid.leader_id != approver.id or approver.id == requester.id:
+        return None
+    return grid
 
-    ``None`` when the region has no other manager (then only an admin may decide). Issue 9 swaps this for the
-    requester's grid leader.
+
+def authority_cny(approver: User, requester: User) -> int | None:
+    """The largest discount ``approver`` may approve for ``requester`` (``None`` = no limit): their own limit,
+    raised to the grid's limit when they lead the requester's grid."""
+    own = approver.discount_limit_cny
+    grid = leading_grid(approver, requester)
+    if grid is None or own is None:
+        return own
+    return max(own, grid.discount_limit_cny)
+
+
+def approver_for(user: User, amount_cny: int | None = None) -> User | None:
+    """Who decides ``user``'s request for ``amount_cny``: their grid's leader when the grid's limit covers it
+    (``None``: any amount) and the leader is active and someone else; otherwise the first active manager (by
+    id) of their region, never themselves.
+
+    ``None`` when there is no such manager (then only an admin may decide).
     """
+    grid = db.session.get(Grid, user.grid_id) if user.grid_id is not None else None
+    if grid is not None and grid.leader_id not in (None, user.id) and (
+            amount_cny is None or within_limit(amount_cny, grid.discount_limit_cny)):
+        leader = db.session.get(User, grid.leader_id)
+        if leader is not None and leader.active:
+            return leader
     if user.region_id is None:
         return None
     return db.session.scalars(
         select(User).join(UserRegion, UserRegion.user_id == User.id)
-        .where(UserRegion.region_id == user.region_id, User.role == "manager", User.id != user.id)
+        .where(UserRegion.region_id == user.region_id, User.role == "manager", User.id != user.id,
+               User.active.is_(True))
         .order_by(User.id)).first()
 
 
@@ -110,7 +137,7 @@ def request_approval(*, user: User, request: dict, option_key: str, note: str = 
         raise WithinAuthority(fields={"request": {"discount_cny": [WithinAuthority.message]}},
                               detail={"discount_cny": priced["discount_cny"],
                                       "limit_cny": user.discount_limit_cny})
-    approver = approver_for(user)
+    approver = approver_for(user, priced["discount_cny"])
     approval = DiscountApproval(
         requested_by_id=user.id, approver_id=approver.id if approver else None, region_id=user.region_id,
         status="pending", amount_cny=priced["discount_cny"], list_price_cny=priced["list_price"],
@@ -151,8 +178,9 @@ def decide(*, user: User, approval_id: int, approve: bool, note: str = "") -> Di
     """Approve or reject a pending request: only its approver or an admin, within the decider's own limit.
 
     Raises ``approval_not_found`` (404), ``not_approver`` (403), ``invalid_transition`` (409, not pending) and
-    ``over_authority`` (403: the amount is above the decider's limit; an admin has none). Rejecting needs no
-    authority beyond being the approver. Commits with a ``discount.approved`` / ``discount.rejected`` entry.
+    ``over_authority`` (403: the amount is above the decider's authority — ``authority_cny``; an admin has no
+    limit). Rejecting needs no authority beyond being the approver. Commits with a ``discount.approved`` /
+    ``discount.rejected`` entry.
     """
     approval = db.session.get(DiscountApproval, approval_id)
     if approval is None:
@@ -162,8 +190,9 @@ def decide(*, user: User, approval_id: int, approve: bool, note: str = "") -> Di
     if approval.status != "pending":
         raise ApprovalDecided(fields={"status": [f"The request is already {approval.status}."]},
                               detail={"status": approval.status})
-    if approve and not within_limit(approval.amount_cny, user.discount_limit_cny):
-        raise OverAuthority(detail={"amount_cny": approval.amount_cny, "limit_cny": user.discount_limit_cny})
+    authority = authority_cny(user, approval.requested_by)
+    if approve and not within_limit(approval.amount_cny, authority):
+        raise OverAuthority(detail={"amount_cny": approval.amount_cny, "limit_cny": authority})
     approval.status = "approved" if approve else "rejected"
     approval.decided_by_id = user.id
     approval.decided_at = utcnow()
@@ -175,7 +204,8 @@ def decide(*, user: User, approval_id: int, approve: bool, note: str = "") -> Di
 
 
 def _audit_detail(approval: DiscountApproval) -> dict:
+    grid = approval.requested_by.grid if approval.requested_by else None
     return {"option": approval.option["key"], "amount_cny": approval.amount_cny,
             "list_price_cny": approval.list_price_cny, "final_price_cny": approval.final_price_cny,
             "requested_by_id": approval.requested_by_id, "approver_id": approval.approver_id,
-            "note": approval.decision_note or approval.note}
+            "grid": grid.key if grid else None, "note": approval.decision_note or approval.note}

@@ -1,18 +1,34 @@
-"""A rep's location fix → fence events → popups for the places entered."""
+"""A rep's location fix → fence events → popups for the places entered; every fix kept for the replay.
+
+Stored fixes (``rep_fixes``, docs/replay.md): every fix a rep sends on duty — accepted or dropped, the replay
+recomputes which and why — goes into a per-process buffer that one multi-row INSERT writes every
+``FIX_FLUSH_S`` seconds or ``FIX_BUFFER_MAX`` fixes, after the fix's popups were delivered, so the popup path
+never waits for a write of its own. "On duty" is ``FIX_STORE_HOURS`` (local hours, ``TIMEZONE``; None keeps
+every fix). A process killed between two flushes loses at most those seconds of replay data, never a card.
+"""
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import delete, insert
 
 from app.extensions import db
+from app.models import RepFix, utcnow
 from app.services import events as event_service
 from app.services import geo_state
 from app.services.scenarios import compose_popup
 from content_packs.engine import RepFacts
 from geo import FenceEvent, Fix
+
+RESET = "reset"
+"""``rep_fixes.crs`` of a marker row: the rep's track was reset here (``track.reset``); not a position."""
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +79,106 @@ def record_location(*, rep: RepFacts, lat: float, lon: float, accuracy_m: float 
         if popup is not None:
             deliver(popup)
             outcome.popups.append(popup)
-    if outcome.popups:
+    flush = _keep(rep.id, lat, lon, accuracy_m, ts_ms)
+    if flush:
+        _write(flush)
+    if outcome.popups or flush:
         db.session.commit()
     return outcome
 
 
 def _utc(ts_ms: int) -> datetime:
     return datetime.fromtimestamp(ts_ms / 1000, UTC).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stored fixes
+
+
+class FixBuffer:
+    """Fixes received by this process and not yet written; thread-safe (socket handlers run in threads)."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict] = []
+        self._lock = threading.Lock()
+        self._flushed = time.monotonic()
+
+    def add(self, row: dict, *, max_rows: int, max_age_s: float) -> list[dict]:
+        """Keep ``row``; returns every waiting row (to write now) once there are ``max_rows`` or the last
+        flush is ``max_age_s`` old, else []."""
+        with self._lock:
+            self._rows.append(row)
+            if len(self._rows) < max_rows and time.monotonic() - self._flushed < max_age_s:
+                return []
+            return self._take()
+
+    def take(self) -> list[dict]:
+        """Every waiting row (the buffer is emptied)."""
+        with self._lock:
+            return self._take()
+
+    def _take(self) -> list[dict]:
+        rows, self._rows = self._rows, []
+        self._flushed = time.monotonic()
+        return rows
+
+
+def _buffer() -> FixBuffer:
+    return current_app.extensions.setdefault("battlemap_fix_buffer", FixBuffer())
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def on_duty(ts_ms: int, config) -> bool:
+    """Is a fix taken at ``ts_ms`` (epoch ms) within ``FIX_STORE_HOURS`` (local ``[start, end)`` hours)?"""
+    hours = config.get("FIX_STORE_HOURS")
+    if hours is None:
+        return True
+    try:
+        hour = datetime.fromtimestamp(ts_ms / 1000, _zone(config["TIMEZONE"])).hour
+    except (OverflowError, OSError, ValueError):
+        return False
+    start, end = hours
+    return start <= hour < end if start <= end else (hour >= start or hour < end)
+
+
+def _keep(rep_id: int, lat: float, lon: float, accuracy_m: float | None, ts_ms: int) -> list[dict]:
+    config = current_app.config
+    if not on_duty(ts_ms, config):
+        return []
+    row = {"rep_id": rep_id, "ts": ts_ms, "lat": lat, "lon": lon, "accuracy_m": accuracy_m, "crs": "wgs84",
+           "received_at": utcnow()}
+    return _buffer().add(row, max_rows=config.get("FIX_BUFFER_MAX", 200), max_age_s=config.get("FIX_FLUSH_S", 2.0))
+
+
+def _write(rows: list[dict]) -> None:
+    db.session.execute(insert(RepFix), rows)
+
+
+def note_track_reset(rep_id: int) -> None:
+    """Keep a marker where the rep's track was reset (the laptop simulation's jump), so the replay starts a new
+    session there as the live tracker did."""
+    marker = {"rep_id": rep_id, "ts": int(time.time() * 1000), "lat": 0.0, "lon": 0.0, "accuracy_m": None,
+              "crs": RESET, "received_at": utcnow()}
+    _write(_buffer().add(marker, max_rows=1, max_age_s=0))  # every waiting row, the marker last
+    db.session.commit()
+
+
+def flush_fixes() -> int:
+    """Write this process's waiting fixes now (a disconnect, a replay about to read them); returns how many."""
+    rows = _buffer().take()
+    if rows:
+        _write(rows)
+        db.session.commit()
+    return len(rows)
+
+
+def purge_fixes(*, now: datetime | None = None) -> int:
+    """Delete stored fixes received more than ``FIX_RETENTION_DAYS`` ago; returns how many rows went."""
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["FIX_RETENTION_DAYS"])
+    deleted = db.session.execute(delete(RepFix).where(RepFix.received_at < cutoff)).rowcount
+    db.session.commit()
+    return deleted or 0

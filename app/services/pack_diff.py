@@ -15,8 +15,17 @@ PACK_FIELDS = ("format", "name", "description", "region", "zone_types", "categor
 _TITLE_FIELDS = ("title", "competitor", "text")
 
 
-def _title(component: dict) -> str:
+def component_title(component: dict) -> str:
+    """What a component is called: its title, competitor or text, else its id."""
     return next((component[f] for f in _TITLE_FIELDS if isinstance(component.get(f), str)), component["id"])
+
+
+def _ref(kind: str, component: dict) -> dict:
+    """A component as the diff names it; a reused one also says where it was copied from."""
+    ref = {"kind": kind, "id": component["id"], "title": component_title(component)}
+    if component.get("copied_from"):
+        ref["copied_from"] = component["copied_from"]
+    return ref
 
 
 def _as_lines(field: str, value: list) -> list[str]:
@@ -51,7 +60,8 @@ def diff_bodies(old: dict, new: dict) -> dict:
     """Compare two validated pack bodies (``old`` → ``new``).
 
     Returns ``{"pack": [field changes], "components": {"added", "removed", "changed"}, "summary"}`` where each
-    component entry names its ``kind``, ``id`` and ``title``, and a changed one lists its field changes:
+    component entry names its ``kind``, ``id`` and ``title`` (and ``copied_from`` for a reused component), and a
+    changed one lists its field changes:
     ``{"field": "lines", "lines": ["@@ -1,2 +1,2 @@", "-old", "+new", ...]}`` or ``{"field", "from", "to"}``.
     """
     pack_changes = _field_changes({k: old.get(k) for k in PACK_FIELDS}, {k: new.get(k) for k in PACK_FIELDS})
@@ -61,11 +71,10 @@ def diff_bodies(old: dict, new: dict) -> dict:
         after = {c["id"]: c for c in new.get(kind) or []}
         for cid, component in after.items():
             if cid not in before:
-                added.append({"kind": kind, "id": cid, "title": _title(component)})
+                added.append(_ref(kind, component))
             elif component != before[cid]:
-                changed.append({"kind": kind, "id": cid, "title": _title(component),
-                                "fields": _field_changes(before[cid], component)})
-        removed.extend({"kind": kind, "id": cid, "title": _title(c)} for cid, c in before.items() if cid not in after)
+                changed.append({**_ref(kind, component), "fields": _field_changes(before[cid], component)})
+        removed.extend(_ref(kind, c) for cid, c in before.items() if cid not in after)
     return {
         "pack": pack_changes,
         "components": {"added": added, "removed": removed, "changed": changed},

@@ -52,3 +52,34 @@ def require_manager_of(user: User, region_id: int | None) -> None:
         region = db.session.get(Region, region_id) if region_id is not None else None
         where = f"region '{region.key}'" if region else "content without a region"
         raise Forbidden(f"You do not manage {where}.")
+
+
+# ── people (issue 9, docs/team.md) ───────────────────────────────────────────────────────────
+
+MANAGER_MANAGED_ROLES = ("rep", "guide")
+"""The roles a manager may create and edit in their regions; managers and admins are an admin's to change."""
+
+
+def can_see_user(actor: User, user: User) -> bool:
+    """May ``actor`` read ``user``'s profile? Admins: everyone. A manager: themselves, and the reps, guides and
+    managers of their regions (the console picks grid leaders among them). Reps and guides: nobody here."""
+    if is_admin(actor):
+        return True
+    if actor.role != "manager":
+        return False
+    if actor.id == user.id:
+        return True
+    if user.role == "admin":
+        return False
+    regions = managed_region_ids(actor) or set()
+    if user.region_id in regions:
+        return True
+    return user.role == "manager" and bool(regions & managed_region_ids(user))
+
+
+def can_manage_user(actor: User, user: User) -> bool:
+    """May ``actor`` change ``user``? Admins: everyone. A manager: the reps and guides of their regions."""
+    if is_admin(actor):
+        return True
+    return (actor.role == "manager" and user.role in MANAGER_MANAGED_ROLES
+            and can_manage(actor, user.region_id))

@@ -19,7 +19,7 @@ from app.i18n import normalize_locale
 from app.models import Popup, TriggerRule, User
 from app.services import versions
 from app.services.names import render_why
-from app.services.packs import CONTENT, published_packs
+from app.services.pack_queries import CONTENT, published_packs
 from app.services.places import place_card
 from content_packs.engine import (
     WHY_CODES,

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import BundleManifest, Place, PlaceCategory, Region, User, Zone, ZoneType, utcnow
 from app.services.geo_state import fence_settings
-from app.services.packs import published_packs
+from app.services.pack_queries import published_packs
 from app.services.places import place_card
 from app.services.scenarios import compose_popup, local_now, rep_facts
 from content_packs.engine import SHOWABLE_KINDS
@@ -130,6 +130,8 @@ def _card(popup: dict, owners: _Owners, components: dict, packs: dict) -> dict:
         for item in popup.get(kind) or ():
             owner = owners.of(kind, item["id"], pack_key)
             ref = f"{owner or '_'}/{kind}/{item['id']}"
+            if item.get("variant"):  # an A/B talk-track reads differently per client: one entry per variant
+                ref += f"@{item['variant']}"
             components.setdefault(ref, item)
             refs[kind].append(ref)
             if owner is not None and owner not in packs and owner in owners.packs:

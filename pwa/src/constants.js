@@ -12,6 +12,7 @@ export const EV_LOCATION = "location";
 export const EV_POPUP = "popup";
 export const EV_PACK_UPDATED = "pack.updated";
 export const EV_TRACK_RESET = "track.reset";
+export const EV_COACHING_CARD = "coaching.card";
 
 export const ACK_TIMEOUT_MS = 8000;
 export const OUTBOX_BATCH = 100;

@@ -367,3 +367,29 @@ def test_the_counter_pack_speaks_to_every_shopper_type_without_medical_claims():
         assert not made_for.get("skill_levels"), f"{key}: every guide sees it"
     notes = " ".join(n["title"] + n["text"] for n in body["compliance_notes"])
     assert "不能替代诊疗" in notes and "不得宣称治疗效果" in notes
+
+
+def test_every_component_kind_may_say_where_it_was_copied_from():
+    """``copied_from`` (a reused component's provenance) is optional on every kind, and checked when given."""
+    pack = load_pack(PACKS_DIR / "procurement-led-hospitals.yaml")
+    provenance = {"pack": "procurement-led-hospitals", "version": 1, "id": "pl-source"}
+    for kind in COMPONENT_KINDS:
+        if pack[kind]:
+            pack[kind][0]["copied_from"] = provenance
+    loaded = parse_pack(yaml.safe_dump(pack, allow_unicode=True))
+    assert all(loaded[kind][0]["copied_from"] == provenance for kind in COMPONENT_KINDS if loaded[kind])
+    pack["talk_tracks"][0]["copied_from"] = {"pack": "Not Kebab", "version": "1"}
+    with pytest.raises(PackError) as err:
+        parse_pack(yaml.safe_dump(pack, allow_unicode=True))
+    locations = {p.location for p in err.value.problems}
+    assert {"talk_tracks[0].copied_from.pack", "talk_tracks[0].copied_from.version",
+            "talk_tracks[0].copied_from.id"} <= locations
+
+
+def test_parse_pack_fills_defaults_the_yaml_leaves_out():
+    """The manager API numbers versions itself: ``defaults`` supply a ``version`` the YAML does not have."""
+    pack = load_pack(PACKS_DIR / "procurement-led-hospitals.yaml")
+    text = yaml.safe_dump({k: v for k, v in pack.items() if k != "version"}, allow_unicode=True)
+    with pytest.raises(PackError, match="version"):
+        parse_pack(text)
+    assert parse_pack(text, defaults={"version": 1})["version"] == 1

@@ -6,7 +6,7 @@ import json
 import pytest
 from geo_helpers import offset
 
-from geo import FenceSettings, Fix, GeoIndex, PlaceSpec, ZoneSpec, read_track_csv, replay
+from geo import FenceSettings, Fix, GeoIndex, PlaceSpec, ZoneSpec, read_track_csv, replay, replay_fixes
 
 HOSPITAL = (31.2304, 121.4737)
 T0 = 1_700_000_000_000
@@ -76,3 +76,42 @@ def test_bad_csv_is_reported_with_its_line(tmp_path):
     p.write_text("rep_id,ts,lat,lon,accuracy_m\n1,2,3,4,5\n1,x,3,4,5\n")
     with pytest.raises(ValueError, match="line 3"):
         list(read_track_csv(p))
+
+
+def _walk(distances_m, *, start=T0, step_ms=60_000, accuracy=10):
+    """rep 7 at these distances east of the hospital, one fix a minute."""
+    rows = []
+    for i, d in enumerate(distances_m):
+        lat, lon = offset(*HOSPITAL, d, 90)
+        rows.append((7, Fix(lat=lat, lon=lon, accuracy_m=accuracy, ts_ms=start + i * step_ms)))
+    return rows
+
+
+def test_a_return_inside_the_cooldown_is_reported_as_suppressed(index):
+    """Why no second card at 10:05? The replay says: back inside the cooldown — and the live tracker stays quiet."""
+    # in at minute 1, out (beyond 500 m + 50 m margin) at minute 3, back in at minute 5, out, back after 40 min
+    track = _walk([1500, 100, 100, 900, 900, 100, 100, 900] + [900] * 40 + [100])
+    events = [(e.event, e.place_id, e.reason, e.ts_ms) for e in replay(track, index) if e.place_id == 1]
+    assert [(e, r) for e, _, r, _ in events] == [
+        ("enter", None), ("exit", None), ("suppressed", "cooldown"), ("exit", None), ("enter", None)]
+    assert events[2][3] == T0 + 5 * 60_000
+    live = [e.event for e in replay(track, index, report_suppressed=False)]
+    assert "suppressed" not in live and live.count("enter") == 3  # zone enter + two place enters
+    assert [e.as_dict() for e in replay(track, index)] == [e.as_dict() for e in replay(track, index)]
+
+
+def test_an_uncertain_edge_is_reported_once_until_something_happens(index):
+    """A rep standing at the fence edge with a wide accuracy circle: one suppressed line, not one per fix."""
+    track = _walk([2000] + [480] * 6, accuracy=80)
+    suppressed = [e for e in replay(track, index) if e.event == "suppressed"]
+    assert [(e.place_id, e.reason) for e in suppressed] == [(1, "uncertain_edge")]
+
+
+def test_replay_fixes_pairs_each_fix_with_its_events_and_honours_resets(index):
+    """A reset (None) starts a new session: the return is a fresh enter, not a suppressed one."""
+    track = _walk([1500, 100, 900, 900])
+    back = _walk([100], start=T0 + 5 * 60_000)
+    rows = list(replay_fixes([*track, (7, None), *back], index))
+    assert len(rows) == 6 and rows[4] == (7, None, [])
+    assert [e.event for e in rows[5][2] if e.place_id == 1] == ["enter"]
+    assert all(rows[i][1] is track[i][1] for i in range(4))

@@ -3,6 +3,8 @@
 import { defineAsyncComponent } from "vue";
 
 export const SCREENS = [
+  { key: "insights", label: "app.console.nav.insights", icon: "chart-trending-o",
+    component: defineAsyncComponent(() => import("@/console/insights/InsightsScreen.vue")) },
   { key: "packs", label: "app.console.nav.packs", icon: "notes-o",
     component: defineAsyncComponent(() => import("@/console/packs/PacksScreen.vue")) },
   { key: "rules", label: "app.console.nav.rules", icon: "cluster-o",

@@ -3,13 +3,14 @@
 import { reactive } from "vue";
 
 const PREFIX = "#/console/";
+const FIRST = "insights"; // the first screen of the menu (screens.js): where a manager lands
 
 function fromHash() {
   return location.hash.startsWith(PREFIX) ? location.hash.slice(PREFIX.length).split("?")[0] : null;
 }
 
 export const consoleView = reactive({
-  screen: fromHash() || "packs",
+  screen: fromHash() || FIRST,
   fieldView: false,
   open(key) {
     consoleView.screen = key;
@@ -18,4 +19,4 @@ export const consoleView = reactive({
   },
 });
 
-window.addEventListener("popstate", () => { consoleView.screen = fromHash() || "packs"; });
+window.addEventListener("popstate", () => { consoleView.screen = fromHash() || FIRST; });

@@ -42,12 +42,19 @@ export function composeCard(b, placeId, { id, distanceM = null, event = "enter_p
   };
 }
 
-/** Every reusable component of the bundle that a plan may carry, grouped by kind, deduplicated by ref. */
+/**
+ * Every reusable component of the bundle that a plan may carry, grouped by kind, deduplicated by ref. An A/B
+ * talk-track is in the bundle once per variant (``pack/talk_tracks/id@B``): a plan lists it once.
+ */
 export function planComponents(b, kinds) {
   const out = Object.fromEntries(kinds.map((k) => [k, []]));
+  const seen = new Set();
   for (const [ref, value] of b.components) {
-    const kind = ref.split("/")[1];
-    if (out[kind]) out[kind].push({ ref, kind, ...value });
+    const base = ref.split("@")[0];
+    const kind = base.split("/")[1];
+    if (!out[kind] || seen.has(base)) continue;
+    seen.add(base);
+    out[kind].push({ ref, kind, ...value });
   }
   return out;
 }

@@ -4,16 +4,18 @@
 import { io } from "socket.io-client";
 import { reactive } from "vue";
 import { isExpired } from "@/core/api";
-import { ACK_TIMEOUT_MS, EV_LOCATION, EV_PACK_UPDATED, EV_POPUP, EV_TRACK_RESET, SOCKET_NAMESPACE } from "@/constants";
+import { ACK_TIMEOUT_MS, EV_COACHING_CARD, EV_LOCATION, EV_PACK_UPDATED, EV_POPUP, EV_TRACK_RESET, SOCKET_NAMESPACE } from "@/constants";
 
 export const link = reactive({ connected: false, ready: false, error: null });
 
 let socket = null;
 let credentials = null;
-const handlers = { popup: () => {}, packUpdated: () => {}, beforeReady: async () => {}, expired: () => {} };
+const handlers = { popup: () => {}, packUpdated: () => {}, coachingCard: () => {}, beforeReady: async () => {},
+  expired: () => {} };
 
 export function onPopup(fn) { handlers.popup = fn; }
 export function onPackUpdated(fn) { handlers.packUpdated = fn; }
+export function onCoachingCard(fn) { handlers.coachingCard = fn; }
 export function onExpired(fn) { handlers.expired = fn; }
 /** Work to finish after each (re)connect before fixes flow (the outbox flush). */
 export function beforeReady(fn) { handlers.beforeReady = fn; }
@@ -48,6 +50,7 @@ export function connect(token, locale, { now = true } = {}) {
   });
   socket.on(EV_POPUP, (p) => handlers.popup(p));
   socket.on(EV_PACK_UPDATED, (p) => handlers.packUpdated(p));
+  socket.on(EV_COACHING_CARD, (p) => handlers.coachingCard(p));
 }
 
 export function disconnect() {

@@ -4,9 +4,11 @@ import { api, whenSessionExpires } from "@/core/api";
 import { clearAll } from "@/core/db";
 import { applyLocale, currentLocale } from "@/core/i18n";
 import { flush, refreshOutboxState } from "@/core/outbox";
-import { beforeReady, connect, disconnect, link, onExpired, onPackUpdated, onPopup, pause, resume } from "@/core/socket";
+import { beforeReady, connect, disconnect, link, onCoachingCard, onExpired, onPackUpdated, onPopup, pause, resume }
+  from "@/core/socket";
 import { clearSession, expireSession, session, setSession } from "@/core/session";
 import { loadStoredBundle, syncBundle } from "@/core/sync";
+import { loadCoaching, receiveCoachingCard, refreshCoaching } from "@/rep/use-coaching";
 import { receivePopup, resetField, restoreFenceState, saveNow, startWatching } from "@/rep/use-field";
 import { loadPlan } from "@/rep/use-plan";
 import { app } from "@/shell/app-state";
@@ -39,8 +41,9 @@ async function onHidden() {
 export async function start() {
   if (app.started || !session.token) return;
   app.started = true;
-  await Promise.all([loadStoredBundle(), restoreFenceState(), refreshOutboxState(), loadPlan()]);
+  await Promise.all([loadStoredBundle(), restoreFenceState(), refreshOutboxState(), loadPlan(), loadCoaching()]);
   onPopup((p) => receivePopup(p));
+  onCoachingCard((c) => receiveCoachingCard(c));
   onExpired(sessionExpired);
   whenSessionExpires(sessionExpired);
   onPackUpdated(() => { app.packUpdates += 1; syncBundle().catch(() => {}); });
@@ -51,6 +54,7 @@ export async function start() {
   window.addEventListener("pagehide", saveNow);
   connect(session.token, currentLocale(), { now: navigator.onLine });
   if (navigator.onLine) syncBundle().catch(() => {});
+  if (navigator.onLine && session.user?.role === "rep") refreshCoaching();
   else app.online = false;
   refreshTimer = setInterval(() => { if (link.connected) syncBundle().catch(() => {}); }, BUNDLE_REFRESH_MS);
   if (session.user?.role === "rep" || session.user?.role === "manager" || session.user?.role === "admin") startWatching();
