@@ -60,6 +60,7 @@ class RepFacts:
     tags: frozenset[str] = frozenset()
     region_id: int | None = None
     locale: str = "zh"  # the language the rep reads; the engine ignores it, the edges render ``why`` in it
+    grid_id: int | None = None  # the rep's grid unit: a grid's own pack is for its reps only
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class PackData:
     version_id: int
     body: dict
     region_id: int | None = None  # None: not scoped (tests, benches); a rule never shows another region's pack
+    grid_id: int | None = None  # a grid's own pack (its template): shown only to that grid's reps, before others
 
 
 @dataclass(frozen=True)
@@ -374,12 +376,19 @@ class ScenarioEngine:
         a pharmacy counter has no place category).
         """
         return self._choose_pack(s.zone.type if s.zone else None, s.place.category if s.place else None,
-                                 s.rep.role, s.rep.skill_level, s.shopper_type)
+                                 s.rep.role, s.rep.skill_level, s.shopper_type, s.region_id, s.rep.grid_id)
 
     def _choose_pack_uncached(self, zone_type: str | None, category: str | None, role: str,
-                              skill_level: str | None, shopper_type: str | None = None) -> PackData | None:
-        best, best_rank = None, (0, False)
+                              skill_level: str | None, shopper_type: str | None = None,
+                              region_id: int | None = None, grid_id: int | None = None) -> PackData | None:
+        """Only packs of the situation's region (a pack without a region fits anywhere) and, for a grid's own
+        pack, only that grid's reps; at equal fit, the grid's own pack wins."""
+        best, best_rank = None, (0, False, False)
         for pack in self.packs:
+            if pack.region_id is not None and region_id is not None and pack.region_id != region_id:
+                continue
+            if pack.grid_id is not None and pack.grid_id != grid_id:
+                continue
             body = pack.body
             audience = body.get("audience") or {}
             if audience.get("roles") and role in ("rep", "guide") and role not in audience["roles"]:
@@ -392,7 +401,7 @@ class ScenarioEngine:
             targets = shopper_type is not None and shopper_type in self._shopper_targets[pack.key]
             if categories and not category_match and not (category is None and targets):
                 continue
-            rank = ((2 if zone_match else 0) + (1 if category_match else 0), targets)
+            rank = ((2 if zone_match else 0) + (1 if category_match else 0), targets, pack.grid_id is not None)
             if rank > best_rank:
                 best, best_rank = pack, rank
         return best

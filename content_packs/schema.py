@@ -216,6 +216,9 @@ class PackSchema(StrictSchema):
     name = Text()
     description = Text()
     region = Text(validate=validate.Regexp(SNAKE_RE, error="Must be snake_case"))
+    # a grid of the region (its key): the grid's own pack, shown to that grid's reps only
+    grid = Text(required=False, validate=validate.Regexp(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
+                                         error="Must be a grid key (a-z, 0-9, '-', '_')"))
     zone_types = _key_list(required=True, min_len=1)
     categories = _key_list(required=True)
     audience = fields.Nested(AudienceSchema, required=True)

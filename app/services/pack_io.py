@@ -23,6 +23,7 @@ from app.services.pack_queries import (
     check_body_for,
     find_pack,
     foreign_id_errors,
+    grid_errors,
     latest_version,
     live_version,
     region_id_of,
@@ -153,10 +154,11 @@ def import_body(body: dict, *, publish: bool = False, actor: User | None = None,
     """
     pack = db.session.scalar(select(ContentPack).where(ContentPack.key == body["id"]))
     if pack is None:
-        errors = foreign_id_errors(body, pack_id=None)
+        region_id = region_id_of(body)
+        errors = {**grid_errors(body, region_id), **foreign_id_errors(body, pack_id=None)}
         if errors:
             raise InvalidInput("The pack body breaks a rule.", fields=errors)
-        pack = ContentPack(key=body["id"], name=body["name"], region_id=region_id_of(body))
+        pack = ContentPack(key=body["id"], name=body["name"], region_id=region_id)
         db.session.add(pack)
         db.session.flush()
         audit.record_pack(pack, "pack.created", actor=actor, source=source)

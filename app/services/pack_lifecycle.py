@@ -35,6 +35,8 @@ from app.services.pack_queries import (
     check_body_for,
     foreign_id_errors,
     get_version,
+    grid_errors,
+    grid_id_of,
     latest_version,
     live_version,
     managed_pack,
@@ -173,11 +175,13 @@ def publish(version: PackVersion, *, actor: User | None, action: str, now: datet
     _move(version, step)
     version.published_at = now
     pack.name = version.body["name"]
+    pack.grid_id = grid_id_of(version.body, pack.region_id)  # who sees it follows the live version
     audit.record_pack(pack, action, actor=actor, from_version=previous.number if previous else None,
                       to_version=version.number, **detail)
     packs_changed()
     return LiveChange(pack.key, version.number,
-                      affected_reps(pack.region_id, previous.body if previous else None, version.body))
+                      affected_reps(pack.region_id, previous.body if previous else None, version.body,
+                                    grid_id=pack.grid_id))
 
 
 def _expire(version: PackVersion, *, now: datetime, reason: str) -> LiveChange:
@@ -189,7 +193,7 @@ def _expire(version: PackVersion, *, now: datetime, reason: str) -> LiveChange:
     if not was_live:
         return LiveChange(pack.key, None, ())
     packs_changed()
-    return LiveChange(pack.key, None, affected_reps(pack.region_id, version.body))
+    return LiveChange(pack.key, None, affected_reps(pack.region_id, version.body, grid_id=pack.grid_id))
 
 
 def _step(user: User, key: str, number: int, action: str) -> PackVersion:
@@ -210,7 +214,7 @@ def create_pack(*, user: User, body: dict, note: str = "") -> PackVersion:
     if db.session.scalar(select(ContentPack.id).where(ContentPack.key == body["id"])) is not None:
         raise Conflict(f"Pack '{body['id']}' exists; add a version to it instead.", code="pack_exists",
                        fields={"body.id": ["A pack with this id exists"]})
-    errors = foreign_id_errors(body, pack_id=None, user=user)
+    errors = {**grid_errors(body, region_id), **foreign_id_errors(body, pack_id=None, user=user)}
     if errors:
         raise InvalidInput("The pack body breaks a rule.", fields=errors)
     pack = ContentPack(key=body["id"], name=body["name"], region_id=region_id)

@@ -43,8 +43,8 @@ def published_packs(*, now: datetime | None = None) -> list[PackData]:
         .where(or_(PackVersion.expires_at.is_(None), PackVersion.expires_at > now))
         .order_by(ContentPack.key)
     )
-    return [PackData(key=p.key, name=p.name, version=v.number, version_id=v.id, body=v.body, region_id=p.region_id)
-            for p, v in rows]
+    return [PackData(key=p.key, name=p.name, version=v.number, version_id=v.id, body=v.body, region_id=p.region_id,
+                     grid_id=p.grid_id) for p, v in rows]
 
 
 def live_compliance_notes(body: dict, today: date) -> list[dict]:
@@ -53,9 +53,10 @@ def live_compliance_notes(body: dict, today: date) -> list[dict]:
     return engine.live_compliance_notes(body.get("compliance_notes") or (), today)
 
 
-def affected_reps(region_id: int | None, *bodies: dict | None) -> tuple[int, ...]:
+def affected_reps(region_id: int | None, *bodies: dict | None, grid_id: int | None = None) -> tuple[int, ...]:
     """Users whose scope any of ``bodies`` touches: role among the audience roles, skill level among the
-    audience skill levels (when set) and assigned to the pack's region. The recipients of ``pack.updated``."""
+    audience skill levels (when set), assigned to the pack's region — and to its grid, for a grid's own pack.
+    The recipients of ``pack.updated``."""
     if region_id is None:
         return ()
     ids: set[int] = set()
@@ -66,6 +67,8 @@ def affected_reps(region_id: int | None, *bodies: dict | None) -> tuple[int, ...
         query = select(User.id).where(User.region_id == region_id, User.role.in_(audience.get("roles") or ["rep"]))
         if audience.get("skill_levels"):
             query = query.where(User.skill_level.in_(audience["skill_levels"]))
+        if grid_id is not None:
+            query = query.where(User.grid_id == grid_id)
         ids.update(db.session.scalars(query))
     return tuple(sorted(ids))
 
@@ -248,7 +251,7 @@ def audience(*, user: User, key: str, number: int) -> tuple[int, ...]:
     version = get_version(user=user, key=key, number=number)
     live = live_version(version.pack)
     before = live.body if live is not None and live.id != version.id else None
-    return affected_reps(version.pack.region_id, before, version.body)
+    return affected_reps(version.pack.region_id, before, version.body, grid_id=version.pack.grid_id)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -326,8 +329,23 @@ def body_errors_for(pack: ContentPack, body: dict, *, user: User | None = None) 
         errors["body.region"] = [f"Unknown region '{body.get('region')}'"]
     elif region_id != pack.region_id:
         errors["body.region"] = ["A pack cannot move to another region; create a new pack there instead"]
+    errors.update(grid_errors(body, pack.region_id))
     errors.update(foreign_id_errors(body, pack_id=pack.id, user=user))
     return errors
+
+
+def grid_id_of(body: dict, region_id: int | None) -> int | None:
+    """The id of the body's ``grid`` (a grid of ``region_id``), None when the body names none or no such grid."""
+    if not body.get("grid"):
+        return None
+    return db.session.scalar(select(Grid.id).where(Grid.key == body["grid"], Grid.region_id == region_id))
+
+
+def grid_errors(body: dict, region_id: int | None) -> dict[str, list[str]]:
+    """``body.grid`` must name a grid of the pack's region."""
+    if body.get("grid") and grid_id_of(body, region_id) is None:
+        return {"body.grid": [f"No grid '{body['grid']}' in the pack's region"]}
+    return {}
 
 
 def foreign_id_errors(body: dict, *, pack_id: int | None, user: User | None = None) -> dict[str, list[str]]:

@@ -56,7 +56,7 @@ def local_now() -> datetime:
 def rep_facts(user: User) -> RepFacts:
     """What the engine knows of a rep (the /field socket keeps this from connect, so fixes need no query)."""
     return RepFacts(id=user.id, role=user.role, skill_level=user.skill_level, tags=frozenset(user.tags or ()),
-                    region_id=user.region_id, locale=normalize_locale(user.locale))
+                    region_id=user.region_id, locale=normalize_locale(user.locale), grid_id=user.grid_id)
 
 
 def shopper_talk_tracks(*, user: User, category: str | None, budget_cny: int, shopper_type: str | None = None,
