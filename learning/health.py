@@ -401,7 +401,7 @@ class WarningTuning:
     history_days: int = 180
     min_deals: int = 5
     min_increase_pct: float = 30.0
-    min_share_increase: float = 0.2
+    min_share_increase: float = 0.15
     alpha: float = 0.05
 
 

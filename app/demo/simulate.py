@@ -51,8 +51,8 @@ NEXT_STEPS = ("下周三带样机演示", "发送报价单与案例", "约科室
 # The labels of process health: what the loop's indicators, coaching rule and warnings should find.
 HEALTH_TRUTHS = {
     "shift_days": 14,  # the last two weeks: ...
-    "longer_stage": "proposal", "longer_factor": 2.5,  # ... deals entering proposal stay 2.5× as long (POCs)
-    "steps": {"poc": (0.4, 0.85), "security_audit": (0.05, 0.65)},  # share of deals in proposal: before, after
+    "longer_stage": "proposal", "longer_factor": 3.0,  # ... deals entering proposal stay 3× as long (POCs drag on)
+    "steps": {"poc": (0.4, 0.85), "security_audit": (0.05, 0.75)},  # share of deals in proposal: before, after
     "quiet_rep": "rep2@demo.battlemap", "quiet_days": 4,  # stops writing visit notes for their last 4 days
     "comparison_rate": 0.85,  # a rep asks for the three options for a client with a budget after visiting it
 }

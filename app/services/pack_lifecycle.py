@@ -175,13 +175,15 @@ def publish(version: PackVersion, *, actor: User | None, action: str, now: datet
     _move(version, step)
     version.published_at = now
     pack.name = version.body["name"]
-    pack.grid_id = grid_id_of(version.body, pack.region_id)  # who sees it follows the live version
+    # who sees it follows the live version; a change of grid is news to the whole region
+    grid_before, pack.grid_id = pack.grid_id, grid_id_of(version.body, pack.region_id)
+    notice_grid = pack.grid_id if grid_before == pack.grid_id else None
     audit.record_pack(pack, action, actor=actor, from_version=previous.number if previous else None,
                       to_version=version.number, **detail)
     packs_changed()
     return LiveChange(pack.key, version.number,
                       affected_reps(pack.region_id, previous.body if previous else None, version.body,
-                                    grid_id=pack.grid_id))
+                                    grid_id=notice_grid))
 
 
 def _expire(version: PackVersion, *, now: datetime, reason: str) -> LiveChange:

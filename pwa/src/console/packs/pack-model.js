@@ -68,6 +68,7 @@ export const PACK_FIELDS = [
   { name: "name", type: "text" },
   { name: "description", type: "textarea" },
   { name: "region", type: "key" },
+  { name: "grid", type: "key", options: "grids", optional: true },
   { name: "zone_types", type: "keys", catalogue: "zone_types", min: 1 },
   { name: "categories", type: "keys", catalogue: "categories" },
   { name: "audience.roles", type: "enums", choices: ROLES, catalogue: "roles", min: 1 },
@@ -92,6 +93,7 @@ export function fromBody(body) {
   model.audience.roles = model.audience.roles || [];
   model.audience.skill_levels = model.audience.skill_levels || [];
   for (const key of ["zone_types", "categories"]) model[key] = model[key] || [];
+  for (const field of PACK_FIELDS) if (field.optional && !field.name.includes(".") && model[field.name] == null) model[field.name] = "";
   for (const kind of KINDS) {
     model[kind] = (model[kind] || []).map((item) => {
       for (const field of FIELDS[kind]) if (item[field.name] == null) item[field.name] = blankValue(field);
@@ -109,6 +111,7 @@ function empty(value) {
 export function toBody(model) {
   const body = clone(model);
   if (body.audience && empty(body.audience.skill_levels)) delete body.audience.skill_levels;
+  for (const field of PACK_FIELDS) if (field.optional && !field.name.includes(".") && empty(body[field.name])) delete body[field.name];
   for (const kind of KINDS) {
     for (const item of body[kind] || []) {
       for (const field of FIELDS[kind]) if (field.optional && empty(item[field.name])) delete item[field.name];

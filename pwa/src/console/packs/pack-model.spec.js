@@ -62,6 +62,13 @@ describe("pack body ↔ form model", () => {
     expect(body.talk_tracks[0].objections).toEqual([], "a required list stays, empty, so the checker names it");
   });
 
+  it("leaves an empty grid out (a region-wide pack) and keeps a chosen one", () => {
+    const model = fromBody({ ...pl, grid: "" });
+    expect(toBody(model)).not.toHaveProperty("grid");
+    model.grid = "sh-xuhui";
+    expect(toBody(model).grid).toBe("sh-xuhui");
+  });
+
   it("keeps a required field that is empty so the server's message lands next to it", () => {
     const model = fromBody({ compliance_notes: [{ id: "a-cn", title: "", text: "x" }] });
     const body = toBody(model);
