@@ -2,12 +2,19 @@
 
 SQLite in ``instance/`` is the embedded default; ``DATABASE_URL`` switches to PostgreSQL and ``REDIS_URL``
 makes Redis the Socket.IO message queue so several processes can push to each other's clients.
+
+``SECRET_KEY`` signs tokens. Unset in development, ``config_from_env`` makes a random one on first run and
+keeps it in ``instance/secret_key`` (mode 0600), so no two installs share a key; production refuses to start
+without one (docs/security.md).
 """
 
+import contextlib
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("BATTLEMAP_INSTANCE_DIR") or BASE_DIR / "instance")
 
 
 def _database_url(default: str) -> str:
@@ -20,17 +27,78 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _hours(text: str) -> tuple[int, int] | None:
+    """``"7-21"`` → (7, 21); ``"all"`` → None (every hour)."""
+    if text.strip().lower() == "all":
+        return None
+    start, _, end = text.partition("-")
+    return int(start), int(end)
+
+
 DEV_SECRET = "dev-only-secret-change-me"
+"""The fixed key of earlier versions: never used to sign anything again (a token signed with it is refused)."""
+SECRET_MIN_LENGTH = 16
+
+
+def instance_secret(instance_dir: Path = INSTANCE_DIR) -> str:
+    """The random key kept in ``instance_dir/secret_key``, made (0600, 256 bits) the first time.
+
+    Written to a temporary file and linked into place, so processes starting together all read the same
+    complete key; whoever links first wins.
+    """
+    path = Path(instance_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(32) + "\n")
+            with contextlib.suppress(FileExistsError):  # another process linked its key first: use that one
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < SECRET_MIN_LENGTH:
+        raise RuntimeError(f"{path} holds no usable key; delete it to make a new one.")
+    return key
+
+
+def _env_secret() -> str | None:
+    key = os.environ.get("SECRET_KEY") or None
+    return None if key == DEV_SECRET else key
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
-    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'battlemap.db'}")
+    SECRET_KEY = _env_secret()  # None: config_from_env fills it from instance/secret_key (development only)
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'battlemap.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    TOKEN_MAX_AGE_S = 7 * 24 * 3600
+    # Tokens (docs/security.md): a short access token, a refresh token that is rotated on every use, and a
+    # server-side session behind both, so logout, a password change or a deactivation ends them at once.
+    ACCESS_TOKEN_TTL_S = 3600
+    REFRESH_TOKEN_TTL_S = 30 * 24 * 3600  # idle limit: a session unused this long ends
+    SESSION_MAX_AGE_S = 90 * 24 * 3600  # absolute limit: log in again at least this often
+    REFRESH_GRACE_S = 60  # the previous refresh token still works this long (an answer lost on a bad network)
+    LOGIN_LOCK_AFTER = 5  # failed logins in a row for one email, then a lockout ...
+    LOGIN_LOCK_BASE_S = 30  # ... of this long, doubling with every further failure ...
+    LOGIN_LOCK_MAX_S = 900  # ... up to this; a success (or LOGIN_FAILURE_WINDOW_S without failures) resets it
+    LOGIN_FAILURE_WINDOW_S = 3600
+    # Input limits (docs/security.md): request bodies, JSON nesting, socket events.
+    MAX_CONTENT_LENGTH = 1_000_000  # bytes per request body (413 beyond)
+    LARGE_BODY_MAX_BYTES = 5_000_000  # pack create / version / validate (a whole pack, JSON or YAML)
+    EVENTS_BODY_MAX_BYTES = 8_000_000  # POST /events: 500 events × the longest notes still fit
+    JSON_MAX_DEPTH = 32  # arrays/objects nested deeper are refused with 400
+    FIELD_EVENT_MAX_BYTES = 1_000_000  # a /field event larger than this gets an error ack (event_too_large) ...
+    FIELD_TRANSPORT_MAX_BYTES = 4_000_000  # ... and one beyond this closes the connection (Engine.IO limit)
+    # Fixes judged against the server clock (docs/security.md): dropped as future_timestamp / stale beyond.
+    FIX_MAX_AHEAD_S = 300
+    FIX_MAX_BEHIND_S = 24 * 3600
+    # Fence state saved as it changes: every this many seconds (Redis with REDIS_URL, else rep_fence_states).
+    FENCE_STATE_FLUSH_S = 2.0
+    FENCE_STATE_KEY = os.environ.get("FENCE_STATE_KEY", "battlemap:fence:")
     JSON_AS_ASCII = False
     # Fence settings (see docs/geo.md); fix timestamps drive them, not the wall clock.
     FENCE_EXIT_MARGIN_M = 50.0
@@ -40,7 +108,8 @@ class Config:
     FENCE_MAX_SPEED_MPS = 70.0
     FENCE_SESSION_GAP_S = 1800
     FIX_RETENTION_DAYS = 30  # stored fixes (rep_fixes) for the console replay; purged by the scheduler
-    FIX_STORE_HOURS = (7, 21)  # only on-duty fixes are stored: local hours [start, end) in TIMEZONE; None = all
+    # only on-duty fixes are stored: local hours [start, end) in TIMEZONE; None = all (env: "7-21" or "all")
+    FIX_STORE_HOURS = _hours(os.environ.get("FIX_STORE_HOURS", "7-21"))
     FIX_FLUSH_S = 2.0  # stored fixes are written in one INSERT every this many seconds ...
     FIX_BUFFER_MAX = 200  # ... or this many fixes, whichever comes first (docs/replay.md)
     # Who is connected to /field now, across processes (a Redis hash when REDIS_URL is set).
@@ -67,8 +136,11 @@ class DevelopmentConfig(Config):
 class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
-        if cls.SECRET_KEY == DEV_SECRET:
-            raise RuntimeError("Set SECRET_KEY before running in production.")
+        """Refuse to start without a real key: none, the old fixed dev key or a short one."""
+        key = cls.SECRET_KEY
+        if not key or key == DEV_SECRET or len(key) < SECRET_MIN_LENGTH:
+            raise RuntimeError(f"Set SECRET_KEY (at least {SECRET_MIN_LENGTH} random characters) before running "
+                               "in production, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'.")
 
 
 class TestConfig(Config):
@@ -79,9 +151,15 @@ class TestConfig(Config):
 
 
 def config_from_env():
-    """The config class named by ``BATTLEMAP_CONFIG`` (development by default); production refuses the dev key."""
+    """The config class named by ``BATTLEMAP_CONFIG`` (development by default).
+
+    Production refuses to start without ``SECRET_KEY``; development without one uses the install's own random
+    key from ``instance/secret_key`` (made on the first run, kept for the next).
+    """
     name = os.environ.get("BATTLEMAP_CONFIG", "development")
     config = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}[name]
     if config is ProductionConfig:
         config.check()
+    elif not config.SECRET_KEY:
+        config = type(config.__name__, (config,), {"SECRET_KEY": instance_secret(INSTANCE_DIR)})
     return config

@@ -6,8 +6,8 @@ translate them with ``error_body``.
 
 import logging
 
-from flask import jsonify
-from werkzeug.exceptions import HTTPException
+from flask import has_request_context, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.extensions import db
 
@@ -21,6 +21,8 @@ class AppError(Exception):
 
     detail: dict = {}
     """Extra keys for the error object (beside code, message and fields), e.g. what could be built instead."""
+    headers: dict = {}
+    """HTTP headers of the answer, e.g. ``Retry-After``."""
 
     def __init__(self, message: str | None = None, *, code: str | None = None, fields: dict | None = None):
         super().__init__(message or self.message)
@@ -74,15 +76,31 @@ def _snake(name: str) -> str:
 def init_app(app) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(err: AppError):
-        return error_response(err.status, err.code, err.message, err.fields, err.detail)
+        response = error_response(err.status, err.code, err.message, err.fields, err.detail)
+        response.headers.update(err.headers)
+        return response
 
     @app.errorhandler(429)
     def handle_rate_limited(err: HTTPException):
         return error_response(429, "rate_limited", RateLimited.message)
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def handle_too_large(err: RequestEntityTooLarge):
+        limit = request.max_content_length if has_request_context() else None
+        message = f"The request body is larger than {limit:,} bytes." if limit else "The request is too large."
+        return error_response(413, _snake(err.name), message, detail={"max_bytes": limit} if limit else None)
+
     @app.errorhandler(HTTPException)
     def handle_http_exception(err: HTTPException):
         return error_response(err.code or 500, _snake(err.name), err.description or err.name)
+
+    @app.errorhandler(RecursionError)
+    def handle_too_deep(err: RecursionError):
+        """A parser that recursed on nested input (YAML, or JSON read outside ``read_json``): the input is
+        unreadable, not our failure."""
+        db.session.rollback()
+        log.warning("input nested too deep: %s", err)
+        return error_response(400, MalformedInput.code, "The input is nested too deep to read.")
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

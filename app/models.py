@@ -577,3 +577,30 @@ class Digest(db.Model):
     body: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(doc="when the webhook accepted it; None: not sent")
+
+
+class AuthSession(db.Model):
+    """One login (docs/security.md): its access and refresh tokens name it, so ending it (logout, a password
+    change, a deactivation, a reused refresh token) ends both at once. ``refresh_gen`` counts rotations: only the
+    newest refresh token (or the one before it, for ``REFRESH_GRACE_S``) is accepted."""
+
+    __tablename__ = "auth_sessions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, doc="random; the tokens' sid")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow, doc="the last rotation (or the login)")
+    expires_at: Mapped[datetime] = mapped_column(doc="idle limit: the refresh token's expiry")
+    refresh_gen: Mapped[int] = mapped_column(default=0)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), doc="logout | password_changed | "
+                                                                          "deactivated | refresh_reused")
+
+
+class LoginFailure(db.Model):
+    """Failed logins in a row for one email (known or not, so a lockout says nothing about who has an account)."""
+
+    __tablename__ = "login_failures"
+    email: Mapped[str] = mapped_column(String(254), primary_key=True, doc="lower-cased as typed")
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    locked_until: Mapped[datetime | None]

@@ -240,6 +240,12 @@ class FenceTracker:
         with self._lock:
             self._states.pop(rep_id, None)
 
+    def last_ts(self, rep_id: int) -> int | None:
+        """The time (epoch ms) of the rep's last accepted fix, None without state; cheap (no export)."""
+        with self._lock:
+            st = self._states.get(rep_id)
+            return None if st is None else st.ts
+
     def export_state(self, rep_id: int) -> dict:
         """The rep's state as a JSON-safe dict (``{"version": 1, "last": None}`` when there is none)."""
         with self._lock:

@@ -304,11 +304,13 @@ def proposal_after_budget(records: Sequence[Record], *, now: datetime, tz: tzinf
 
 
 def indicators(records: Iterable[Record], *, now: datetime, tz: tzinfo, budget_places: Iterable[int] = (),
-               windows: Windows = Windows()) -> dict[str, Indicator]:
-    """Every indicator of one rep, from their records of the period."""
+               windows: Windows = Windows(), since: datetime | None = None) -> dict[str, Indicator]:
+    """Every indicator of one rep. With ``since``, only units that start then or later count, while the
+    records before it still give context: a deal first visited before ``since`` is not new in the period, and
+    its proposal then is not missed."""
     records = _ordered(records)
     rep_visits = visits(records, tz)
-    return {
+    found = {
         "plan_completion": plan_completion(records, now=now, tz=tz, rep_visits=rep_visits),
         "card_use": card_use(records, now=now, tz=tz),
         "follow_up_48h": follow_up(records, now=now, tz=tz, windows=windows, rep_visits=rep_visits),
@@ -317,6 +319,9 @@ def indicators(records: Iterable[Record], *, now: datetime, tz: tzinfo, budget_p
         "proposal_after_budget": proposal_after_budget(records, now=now, tz=tz, budget_places=budget_places,
                                                        windows=windows, rep_visits=rep_visits),
     }
+    if since is None:
+        return found
+    return {code: _indicator(code, [u for u in ind.units if u.at >= since]) for code, ind in found.items()}
 
 
 def combine(code: str, parts: Iterable[Indicator]) -> Indicator:

@@ -46,6 +46,15 @@ ENTRIES = [
     {"rule": "premium_tier", "facts": {"tier_share_pct": 80}},
     {"rule": "not_a_code", "facts": {"x": 1}},
     {"rule": "shopper_type", "facts": {"shopper_type": "chronic_self_care", "specific": 2}},
+    # process health (docs/learning.md)
+    {"rule": "coaching_visit_notes", "facts": {"count": 3, "values_pct": [0, 0, 0], "threshold_pct": 50}},
+    {"rule": "coaching_card_use", "facts": {"count": 3, "values_pct": [17, 0, 12], "threshold_pct": 20}},
+    {"rule": "coaching_component", "facts": {"pack": "集采作战包", "title": "需求挖掘：科室痛点"}},
+    {"rule": "warning_stage_longer", "facts": {"stage": "proposal", "count": 12, "recent_days": 14,
+                                               "recent_median_days": 11, "history_median_days": 5,
+                                               "increase_days": 6, "increase_pct": 120}},
+    {"rule": "warning_step_more_often", "facts": {"step": "security_audit", "count": 9, "of": 14, "recent_days": 14,
+                                                  "recent_pct": 64, "history_pct": 8}},
 ]
 
 

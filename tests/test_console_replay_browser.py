@@ -3,6 +3,7 @@ replay map shows the day — the card pushed at the first entry, and the return 
 suppressed entry with its reason, synced between the timeline and the map (issue 9, "Replay on the map")."""
 
 import math
+import shutil
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,20 +12,15 @@ import pytest
 import requests
 import socketio as sio_client
 
-from tests.browser_kit import PHONE, WAIT_MS, log_in, shot
+from tests.browser_kit import PHONE, WAIT_MS, Site, log_in, shot
 from tests.conftest import DEMO_PASSWORD
+from tests.servers import running_server
 
 MANAGER = "manager@demo.battlemap"
 REP = "rep@demo.battlemap"
 STEP_M = 100.0
 STEP_S = 10
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _on_duty_now() -> bool:
-    """Fixes are stored only on duty (config ``FIX_STORE_HOURS``: 07:00–21:00 Shanghai time), for the whole walk."""
-    now = time.time()
-    return all(7 <= datetime.fromtimestamp(t, SHANGHAI).hour < 21 for t in (now - 120, now + 600))
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -78,9 +74,16 @@ def _drive(site, path: list[tuple[float, float]]) -> list[dict]:
     return popups
 
 
+@pytest.fixture
+def site(demo_template, tmp_path):
+    """The site with every hour on duty (``FIX_STORE_HOURS=all``): the test runs whatever the time in Shanghai."""
+    db_path = tmp_path / "pwa.db"
+    shutil.copy(demo_template, db_path)
+    with running_server(db_path, FIX_STORE_HOURS="all") as srv:
+        yield Site(srv["base"], db_path)
+
+
 def test_the_replay_map_shows_a_suppressed_re_entry_with_its_reason(laptop, browser, site):
-    if not _on_duty_now():
-        pytest.skip("fixes are stored 07:00–21:00 Shanghai time only (FIX_STORE_HOURS, not settable per process)")
     hospital, path = _walk(site)
     popups = _drive(site, path)
     assert [p["place"]["id"] for p in popups] == [hospital["id"]], "one card: the second entry is in the cooldown"
@@ -93,12 +96,17 @@ def test_the_replay_map_shows_a_suppressed_re_entry_with_its_reason(laptop, brow
     page.fill("[data-testid=replay-date]", datetime.now(SHANGHAI).date().isoformat())
     page.click("[data-testid=replay-run]")
 
-    suppressed = page.wait_for_selector("[data-testid=replay-event][data-type=suppressed]", timeout=WAIT_MS)
+    cooldown = "[data-testid=replay-event][data-type=suppressed][data-reason=cooldown]"
+    suppressed = page.wait_for_selector(cooldown, timeout=WAIT_MS)
     assert suppressed.get_attribute("data-place-id") == str(hospital["id"])
     assert "冷却期内再次进入，未推送" in suppressed.inner_text()
-    types = page.eval_on_selector_all("[data-testid=replay-event]", "els => els.map(e => e.dataset.type)")
-    assert types.index("enter") < types.index("card") < types.index("exit") < types.index("suppressed")
-    assert types.count("card") == 1
+    entries = page.eval_on_selector_all(
+        "[data-testid=replay-event]", "els => els.map(e => [e.dataset.type, e.dataset.reason, e.dataset.placeId])")
+    at_hospital = [(kind, reason) for kind, reason, place in entries if place == str(hospital["id"])]
+    kinds = [kind for kind, _ in at_hospital]
+    returned = at_hospital.index(("suppressed", "cooldown"))
+    assert kinds.index("enter") < kinds.index("card") < kinds.index("exit") < returned
+    assert kinds.count("card") == 1 and kinds.count("enter") == 1, "the return was not a second enter"
     assert page.query_selector("[data-testid=replay-map] .leaflet-overlay-pane canvas, "
                                "[data-testid=replay-map] .leaflet-overlay-pane svg") is not None
 
@@ -117,10 +125,10 @@ def test_the_replay_map_shows_a_suppressed_re_entry_with_its_reason(laptop, brow
         phone.wait_for_selector(f"[data-testid=replay-rep] option[value='{rep_id}']", state="attached", timeout=WAIT_MS)
         phone.select_option("[data-testid=replay-rep]", str(rep_id))
         phone.click("[data-testid=replay-run]")
-        phone.wait_for_selector("[data-testid=replay-event][data-type=suppressed]", timeout=WAIT_MS).click()
+        phone.wait_for_selector(cooldown, timeout=WAIT_MS).click()
         phone.wait_for_selector("[data-testid=replay-selected]", timeout=WAIT_MS)
         shot(phone, "console-replay-phone")
-        phone.query_selector("[data-testid=replay-event][data-type=suppressed]").scroll_into_view_if_needed()
+        phone.query_selector(cooldown).scroll_into_view_if_needed()
         shot(phone, "console-replay-timeline-phone")
     finally:
         phone.context.close()

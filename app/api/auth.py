@@ -1,9 +1,9 @@
 from flask import current_app, g, request
 
-from app.api import bp, json_body, login_required
+from app.api import bearer_token, bp, json_body, login_required
 from app.extensions import limiter
 from app.schemas import load
-from app.schemas.auth import LoginIn, LoginOut, MeIn, UserOut
+from app.schemas.auth import LoginIn, LoginOut, LogoutIn, MeIn, RefreshIn, UserOut
 from app.services import auth as auth_service
 
 
@@ -23,8 +23,32 @@ def _login_key() -> str:
 @limiter.limit(_login_limit, key_func=_login_key)
 def login():
     data = load(LoginIn(), json_body())
-    token, user = auth_service.authenticate(email=data["email"], password=data["password"])
-    return LoginOut().dump({"token": token, "user": user})
+    tokens, user = auth_service.authenticate(email=data["email"], password=data["password"])
+    return _tokens_out(tokens, user)
+
+
+@bp.post("/auth/refresh")
+def refresh_tokens():
+    """Not rate-limited: a refresh token cannot be guessed, and a whole office behind one address comes back
+    online together in the morning."""
+    data = load(RefreshIn(), json_body())
+    tokens, user = auth_service.refresh(refresh_token=data["refresh_token"])
+    return _tokens_out(tokens, user)
+
+
+@bp.post("/auth/logout")
+def logout():
+    """No ``login_required``: an expired access token (or the refresh token alone) may still end its session."""
+    data = load(LogoutIn(), json_body() or {})
+    auth_service.logout(token=bearer_token(), refresh_token=data.get("refresh_token"),
+                        everywhere=data["everywhere"])
+    return "", 204
+
+
+def _tokens_out(tokens: auth_service.Tokens, user) -> dict:
+    return LoginOut().dump({"token": tokens.token, "refresh_token": tokens.refresh_token,
+                            "expires_in": tokens.expires_in, "refresh_expires_in": tokens.refresh_expires_in,
+                            "user": user})
 
 
 @bp.patch("/auth/me")

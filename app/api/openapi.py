@@ -5,7 +5,7 @@ from functools import cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from app.schemas.auth import LoginIn, LoginOut, MeIn, UserOut
+from app.schemas.auth import LoginIn, LoginOut, LogoutIn, MeIn, RefreshIn, UserOut
 from app.schemas.catalog import (
     CounterTypeListOut,
     ProductIn,
@@ -94,7 +94,8 @@ ERROR = {
 
 def _errors(*statuses: int) -> dict:
     text = {400: "Malformed input", 401: "Missing or bad token", 403: "Not allowed", 404: "Not found",
-            409: "Conflicts with the current state", 422: "Invalid values", 429: "Too many requests"}
+            409: "Conflicts with the current state", 413: "Body too large (error.max_bytes says the limit)",
+            422: "Invalid values", 429: "Too many requests (login_locked: error.retry_after_s, Retry-After)"}
     return {str(s): {"description": text[s], "content": {"application/json": {"schema": {"$ref":
             "#/components/schemas/Error"}}}} for s in statuses}
 
@@ -122,9 +123,26 @@ OPERATIONS = [
     ("/healthz", "get", {"summary": "Liveness and database check", "security": [],
                          "responses": {"200": {"description": "OK"}}}),
     ("/api/v1/auth/login", "post", {
-        "summary": "Log in; returns a bearer token", "security": [],
+        "summary": "Log in; returns an access token (1 h), a refresh token and the user. Five failed logins in a "
+                   "row for one email lock it (429 login_locked, doubling from 30 s to 15 min); docs/security.md",
+        "security": [],
         "requestBody": {"required": True, **_json(LoginIn)},
-        "responses": {"200": {"description": "Token and user", **_json(LoginOut)}, **_errors(400, 401, 422, 429)},
+        "responses": {"200": {"description": "Tokens and user", **_json(LoginOut)},
+                      **_errors(400, 401, 413, 422, 429)},
+    }),
+    ("/api/v1/auth/refresh", "post", {
+        "summary": "A new access and refresh token for a refresh token; the old refresh token stops working (used "
+                   "again after 60 s it ends the whole session: token_revoked)",
+        "security": [],
+        "requestBody": {"required": True, **_json(RefreshIn)},
+        "responses": {"200": {"description": "Tokens and user", **_json(LoginOut)}, **_errors(400, 401, 413, 422)},
+    }),
+    ("/api/v1/auth/logout", "post", {
+        "summary": "End this login (the bearer token's session, or the refresh token's): both tokens are refused "
+                   "from now on; everywhere: true ends every login of the user",
+        "security": [{"bearer": []}, {}],
+        "requestBody": {"required": False, **_json(LogoutIn)},
+        "responses": {"204": {"description": "Logged out"}, **_errors(400, 401, 413, 422)},
     }),
     ("/api/v1/auth/me", "patch", {
         "summary": "Change your own settings: the locale (zh | en) popups, previews and errors are rendered in",

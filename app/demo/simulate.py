@@ -45,19 +45,21 @@ TRUTHS = {"cr-tt-proposal-cold-chain": {"A": 0.20, "B": 0.55}, "pl-tt-proposal-v
 DEMO_DESIGN = {"window_days": 7, "min_exposures": 40}
 # A retail rep walks 10–14 stores a day, a medical rep sees 5–8 clients.
 STOPS = {"retail": (10, 14, 30, 45), "medical": (5, 8, 55, 80)}
-NOTES = ("介绍了新品参数，对方关注售后响应时间", "科室主任出差，与设备科沟通了采购节奏", "客户对比了竞品报价，约下周演示",
-         "门店店长同意试陈列两周", "补充了集采目录与资质材料", "对方希望先做 POC，再谈价格")
+NOTES = ("介绍了新品参数，对方关注售后响应时间", "科室主任出差，与设备科沟通了采购节奏",
+         "客户对比了竞品报价，约下周演示", "门店店长同意试陈列两周", "补充了集采目录与资质材料",
+         "对方希望先做 POC，再谈价格")
 NEXT_STEPS = ("下周三带样机演示", "发送报价单与案例", "约科室主任面谈", "跟进试陈列数据")
 # The labels of process health: what the loop's indicators, coaching rule and warnings should find.
 HEALTH_TRUTHS = {
     "shift_days": 14,  # the last two weeks: ...
     "longer_stage": "proposal", "longer_factor": 3.0,  # ... deals entering proposal stay 3× as long (POCs drag on)
-    "steps": {"poc": (0.4, 0.85), "security_audit": (0.05, 0.75)},  # share of deals in proposal: before, after
+    # share of deals in proposal or negotiation going through each step: before the shift, in it
+    "steps": {"poc": (0.4, 0.85), "security_audit": (0.05, 0.75)},
     "quiet_rep": "rep2@demo.battlemap", "quiet_days": 4,  # stops writing visit notes for their last 4 days
     "comparison_rate": 0.85,  # a rep asks for the three options for a client with a budget after visiting it
 }
-STAGE_DAYS = {"prospecting": (3, 6), "discovery": (3, 7), "proposal": (4, 7), "negotiation": (3, 6),
-              "closing": (2, 5), "after_sales": (3, 6)}
+STAGE_DAYS = {"prospecting": (2, 5), "discovery": (2, 5), "proposal": (3, 5), "negotiation": (2, 5),
+              "closing": (2, 4), "after_sales": (3, 6)}
 
 
 @dataclass
@@ -155,20 +157,13 @@ def simulate(*, days: int = 28, seed: int = 20261201, end: date | None = None,
                     continue
                 visits += 1
                 away = _offset(place, place.radius_m + 400, rng)
-                record_location(rep=facts, lat=away[0], lon=away[1], accuracy_m=20.0,
-                                ts_ms=_ms(t - timedelta(minutes=4)))
+                passing = _walk(facts, away, 20.0, t - timedelta(minutes=4))  # other clients on the way
                 door = _offset(place, min(60.0, place.radius_m / 3), rng)
-                outcome = record_location(rep=facts, lat=door[0], lon=door[1], accuracy_m=15.0, ts_ms=_ms(t))
-                ids = [p["id"] for p in outcome.popups]
-                popup = None
-                for pid in ids:
-                    row = db.session.get(Popup, pid)
-                    row.created_at = t
-                    popup = popup or row
-                popups += len(ids)
+                arrived = _walk(facts, door, 15.0, t)
+                popup = next((p for p in arrived if p.place_id == place.id), arrived[0] if arrived else None)
                 leave = _offset(place, place.radius_m + 500, rng)
-                record_location(rep=facts, lat=leave[0], lon=leave[1], accuracy_m=20.0,
-                                ts_ms=_ms(t + timedelta(minutes=gap_lo - 8)))
+                passing += _walk(facts, leave, 20.0, t + timedelta(minutes=gap_lo - 8))
+                popups += len(passing) + len(arrived)
                 db.session.commit()
                 outbox[rep.id] += _visit_events(rng, place, popup, t, truths, pack_of, now)
     comparisons = _health_activity(random.Random(seed + 1), outbox, reps, places, end=end, now=now)
@@ -191,6 +186,15 @@ def simulate(*, days: int = 28, seed: int = 20261201, end: date | None = None,
         for e in db.session.scalars(select(Experiment).order_by(Experiment.id))],
         coaching_alerts=len(alerts), warnings=[{"kind": w.kind, "subject": w.evidence["subject"]} for w in warnings],
         digests=len(weekly))
+
+
+def _walk(facts, at_point: tuple[float, float], accuracy_m: float, at: datetime) -> list[Popup]:
+    """One fix through the live path; every card it pushed is stamped with the fix's (simulated) time."""
+    outcome = record_location(rep=facts, lat=at_point[0], lon=at_point[1], accuracy_m=accuracy_m, ts_ms=_ms(at))
+    rows = [db.session.get(Popup, p["id"]) for p in outcome.popups]
+    for row in rows:
+        row.created_at = at
+    return rows
 
 
 def _visit_events(rng: random.Random, place: Place, popup: Popup | None, t: datetime, truths, pack_of,
@@ -219,22 +223,22 @@ def _visit_events(rng: random.Random, place: Place, popup: Popup | None, t: date
 # -- process health (docs/learning.md) ----------------------------------------------------------------------
 
 def _timeline(rng: random.Random, start: datetime, shift_from: datetime, now: datetime) -> list[tuple]:
-    """One client's deals, one after another: ``[(stage, from, to, steps)]`` from ``start`` to ``now``. A
-    proposal entered in the shift lasts ``longer_factor`` times as long, and a proposal or negotiation entered
-    in it goes through the shift's steps; after some days of after-sales the client's next deal starts."""
+    """One client's deals, one after another: ``[(stage, from, to, steps before the shift, steps in it)]`` from
+    ``start`` to ``now``. A proposal entered in the shift lasts ``longer_factor`` times as long; a proposal or
+    negotiation reported in the shift goes through its steps; after after-sales the client's next deal starts."""
     out, t = [], start
     stage = STAGES[0]
     while t <= now:
-        lo, hi = STAGE_DAYS.get(stage, (3, 6))
+        lo, hi = STAGE_DAYS[stage]
         length = timedelta(days=rng.uniform(lo, hi))
-        shifted = t >= shift_from
-        if stage == HEALTH_TRUTHS["longer_stage"] and shifted:
+        if stage == HEALTH_TRUTHS["longer_stage"] and t >= shift_from:
             length *= HEALTH_TRUTHS["longer_factor"]
-        steps = ()
+        before, after = (), ()
         if stage in ("proposal", "negotiation"):
-            steps = tuple(step for step, (before, after) in HEALTH_TRUTHS["steps"].items()
-                          if rng.random() < (after if shifted else before))
-        out.append((stage, t, t + length, steps))
+            draws = {step: rng.random() for step in HEALTH_TRUTHS["steps"]}
+            before = tuple(s for s, (p, _) in HEALTH_TRUTHS["steps"].items() if draws[s] < p)
+            after = tuple(s for s, (_, p) in HEALTH_TRUTHS["steps"].items() if draws[s] < p)
+        out.append((stage, t, t + length, before, after))
         t += length
         stage = STAGES[(STAGES.index(stage) + 1) % len(STAGES)]
     return out
@@ -248,8 +252,8 @@ def _health_activity(rng: random.Random, outbox: dict[int, list[dict]], reps: li
     shift_from = last - timedelta(days=HEALTH_TRUTHS["shift_days"])
     first = min((e["at"] for batch in outbox.values() for e in batch), default=_iso(now))
     begin = datetime.fromisoformat(first.rstrip("Z")) - timedelta(days=rng.uniform(2, 6))
-    # each client at its own point of the deal cycle (about a month) when the simulated weeks begin
-    timelines = {p.id: _timeline(rng, begin - timedelta(days=rng.uniform(0, 35)), shift_from, now) for p in places}
+    # each client at its own point of the deal cycle (three to four weeks) when the simulated weeks begin
+    timelines = {p.id: _timeline(rng, begin - timedelta(days=rng.uniform(0, 25)), shift_from, now) for p in places}
     quiet_from = last - timedelta(days=HEALTH_TRUTHS["quiet_days"])
     by_id = {p.id: p for p in places}
     comparisons = []
@@ -261,9 +265,9 @@ def _health_activity(rng: random.Random, outbox: dict[int, list[dict]], reps: li
         for e in batch:
             at = datetime.fromisoformat(e["at"].rstrip("Z"))
             if e["type"] == "outcome":
-                stage, _, _, steps = next((x for x in timelines[e["place_id"]] if x[1] <= at < x[2]),
-                                          timelines[e["place_id"]][-1])
-                e["data"].update({"stage": stage, "steps": list(steps)})
+                stage, _, _, before, after = next((x for x in timelines[e["place_id"]] if x[1] <= at < x[2]),
+                                                  timelines[e["place_id"]][-1])
+                e["data"].update({"stage": stage, "steps": list(after if at >= shift_from else before)})
             elif e["type"] == "visit" and quiet and at >= quiet_from:
                 continue  # the label: this rep's last visits go without a note
             elif e["type"] == "check_in" and by_id[e["place_id"]].budget_cny and e["place_id"] not in proposed:

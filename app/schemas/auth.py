@@ -25,6 +25,26 @@ class MeIn(Schema):
                            metadata={"description": "the language the user reads: zh or en"})
 
 
+TOKEN = validate.Length(min=1, max=4096)
+
+
 class LoginOut(Schema):
-    token = fields.String()
+    token = fields.String(metadata={"description": "the access token: Authorization: Bearer <token>, and the /field "
+                                                   "connect token"})
     user = fields.Nested(UserOut)
+    refresh_token = fields.String(metadata={"description": "POST /auth/refresh with it for a new pair before or "
+                                                           "after the access token expires; rotated on every use"})
+    expires_in = fields.Integer(metadata={"description": "seconds until the access token expires (3600)"})
+    refresh_expires_in = fields.Integer(metadata={"description": "seconds until the session ends unless refreshed"})
+    token_type = fields.Constant("Bearer")
+
+
+class RefreshIn(Schema):
+    refresh_token = fields.String(required=True, validate=TOKEN)
+
+
+class LogoutIn(Schema):
+    refresh_token = fields.String(validate=TOKEN, metadata={
+        "description": "ends its session too when the access token is missing or has expired"})
+    everywhere = fields.Boolean(load_default=False, metadata={
+        "description": "end every session of this user (every phone and browser), not only this one"})

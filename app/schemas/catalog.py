@@ -8,6 +8,7 @@ categories, counter types, SKUs named in ``requires_any``/``excludes``) is check
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.models import PRODUCT_CHANNELS, PRODUCT_KINDS, PRODUCT_TIERS, PROMISE_KINDS
+from app.schemas import CNY_MAX
 
 PRODUCT_LINES = ("medical", "retail", "home_health")
 PROMISE_UNITS = ("年", "月", "天", "小时", "次", "%")
@@ -57,8 +58,8 @@ class ProductIn(Schema):
                              metadata={"description": "product line: medical | retail | home_health"})
     channel = fields.String(load_default="b2b", validate=validate.OneOf(PRODUCT_CHANNELS))
     tier = fields.String(required=True, validate=validate.OneOf(PRODUCT_TIERS))
-    price_cny = fields.Integer(required=True, validate=validate.Range(min=0))
-    delivery_days = fields.Integer(required=True, validate=validate.Range(min=0))
+    price_cny = fields.Integer(required=True, validate=validate.Range(min=0, max=CNY_MAX))
+    delivery_days = fields.Integer(required=True, validate=validate.Range(min=0, max=3650))
     needs = fields.List(_word, load_default=list, validate=validate.Length(max=30))
     fits_categories = fields.List(_key, load_default=list,
                                   metadata={"description": "place category keys; [] fits every place"})

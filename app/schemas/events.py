@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from app.errors import InvalidInput, MalformedInput
 from app.models import STAGES
-from app.schemas import load
+from app.schemas import BoundedDate, BoundedDateTime, load
 
 MAX_EVENTS_PER_REQUEST = 500
 COMPONENT_REF = validate.Length(min=1, max=300)
@@ -21,7 +21,7 @@ class Strict(Schema):
         unknown = RAISE
 
 
-class UtcDateTime(fields.DateTime):
+class UtcDateTime(BoundedDateTime):
     """ISO 8601; an offset is converted to UTC, a time without one is taken as UTC. Loads naive UTC."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -80,7 +80,7 @@ class PlanStopData(Strict):
 
 
 class PlanData(Strict):
-    date = fields.Date(required=True, format="%Y-%m-%d")
+    date = BoundedDate(required=True, format="%Y-%m-%d")
     stops = fields.List(fields.Nested(PlanStopData), required=True, validate=validate.Length(max=50))
 
 

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.schemas import CNY_MAX, DB_INT_MAX
 from app.schemas.packs import UtcDateTime
 from app.schemas.users import REF
 
@@ -14,13 +15,13 @@ def _place_keys(**kwargs) -> fields.List:
 
 
 def _limit(**kwargs) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=0), metadata={
+    return fields.Integer(validate=validate.Range(min=0, max=CNY_MAX), metadata={
         "description": "the largest discount on one deal the leader may approve for the grid's people (CNY); "
                        "a manager may set up to their own limit"}, **kwargs)
 
 
 def _leader(**kwargs) -> fields.Integer:
-    return fields.Integer(allow_none=True, metadata={
+    return fields.Integer(allow_none=True, validate=validate.Range(min=1, max=DB_INT_MAX), metadata={
         "description": "user id of a rep (then moved into the grid) or a manager of the grid's region; null: none"},
         **kwargs)
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from app.errors import InvalidInput, MalformedInput
 from app.i18n import LOCALES
 from app.models import PACK_STATUSES
-from app.schemas import load
+from app.schemas import DB_INT_MAX, BoundedDateTime, load
 from content_packs import COMPONENT_KINDS, PackSchema
 from content_packs.loader import ROOT, flatten_messages
 
@@ -36,7 +36,7 @@ def load_flat(schema: Schema, data):
         raise type(err)(text, fields=flat) from err
 
 
-class UtcDateTime(fields.DateTime):
+class UtcDateTime(BoundedDateTime):
     """ISO 8601 in (a time without an offset is taken as UTC), naive UTC inside, ``…Z`` out."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -79,7 +79,8 @@ class PackCreateIn(_WithBody):
 
 
 class VersionCreateIn(_WithBody):
-    based_on = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1),
+    based_on = fields.Integer(load_default=None, allow_none=True, strict=True,
+                              validate=validate.Range(min=1, max=DB_INT_MAX),
                               metadata={"description": "The version this edit starts from (default: the latest)"})
 
 
@@ -102,7 +103,7 @@ class ScheduleIn(Schema):
 
 
 class RollbackIn(Schema):
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=DB_INT_MAX))
 
 
 class PackQueryIn(Schema):
@@ -177,9 +178,10 @@ class AudienceOut(Schema):
 
 
 class DiffQueryIn(Schema):
-    from_ = fields.Integer(data_key="from", validate=validate.Range(min=1),
+    from_ = fields.Integer(data_key="from", validate=validate.Range(min=1, max=DB_INT_MAX),
                            metadata={"description": "Default: the version `to` was based on"})
-    to = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Default: the latest version"})
+    to = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX),
+                        metadata={"description": "Default: the latest version"})
 
 
 class AuditQueryIn(Schema):

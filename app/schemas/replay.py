@@ -2,12 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.schemas import BoundedDate
 from geo.fence import DROP_REASONS, SUPPRESS_REASONS
 
 
 class ReplayQueryIn(Schema):
     rep_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
-    date = fields.Date(required=True, metadata={"description": "the local day (TIMEZONE), YYYY-MM-DD"})
+    date = BoundedDate(required=True, metadata={"description": "the local day (TIMEZONE), YYYY-MM-DD"})
 
 
 class ReplayPlaceOut(Schema):

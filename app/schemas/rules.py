@@ -3,6 +3,7 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.i18n import LOCALES
+from app.schemas import BoundedDateTime
 from content_packs import ROLES, SKILL_LEVELS, STAGES
 from content_packs.engine import EVENTS, SHOWABLE_KINDS
 
@@ -115,7 +116,7 @@ class PreviewIn(Schema):
     rep_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     place_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
     event = fields.String(load_default="enter_place", validate=validate.OneOf(EVENTS))
-    at = fields.DateTime(load_default=None, metadata={
+    at = BoundedDateTime(load_default=None, metadata={
         "description": "ISO 8601; with an offset, or without one as local time (TIMEZONE), e.g. 2026-11-23T09:30 "
                        "from a datetime-local input; default now"})
     locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES),

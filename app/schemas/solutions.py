@@ -1,14 +1,16 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.models import PRODUCT_CHANNELS
+from app.schemas import CNY_MAX, BoundedList
 from app.schemas.catalog import PromiseOut
 
 
 class CompareIn(Schema):
-    budget_min = fields.Float(required=True, validate=validate.Range(min=0, error="Budget cannot be negative."))
-    budget_max = fields.Float(required=True, validate=validate.Range(min=0, error="Budget cannot be negative."))
-    needs = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
-                        validate=validate.Length(max=20))
+    budget_min = fields.Float(required=True, validate=[validate.Range(min=0, error="Budget cannot be negative."),
+                                                       validate.Range(max=CNY_MAX * 1000)])
+    budget_max = fields.Float(required=True, validate=[validate.Range(min=0, error="Budget cannot be negative."),
+                                                       validate.Range(max=CNY_MAX * 1000)])
+    needs = BoundedList(fields.String(validate=validate.Length(max=40)), max_length=20, load_default=list)
     category = fields.String(load_default=None, allow_none=True)
     # counter mode (issue 8); unknown keys and SKUs are refused with 422 by the comparison
     channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRODUCT_CHANNELS),
@@ -27,7 +29,8 @@ class CompareIn(Schema):
         "description": "the client site the options are for: the comparison is then recorded as a proposal "
                        "to that client (process health, docs/learning.md)"})
     # discounts (docs/discounts.md); no load_default, so a body without it reaches compare() unchanged
-    discount_cny = fields.Integer(validate=validate.Range(min=0, error="A discount cannot be negative."),
+    discount_cny = fields.Integer(validate=[validate.Range(min=0, error="A discount cannot be negative."),
+                                            validate.Range(max=CNY_MAX)],
                                   metadata={"description": "CNY off each option's list price; above your limit "
                                                            "it needs_approval (POST /approvals)"})
 

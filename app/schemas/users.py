@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.i18n import LOCALES
 from app.models import ROLES, SKILL_LEVELS
+from app.schemas import CNY_MAX
 from app.schemas.packs import UtcDateTime
 
 REF = validate.Length(min=1, max=64)
@@ -31,7 +32,7 @@ class UserCreateIn(Schema):
     locale = fields.String(load_default="zh", validate=validate.OneOf(LOCALES))
     counter_type = fields.String(load_default=None, allow_none=True, validate=REF,
                                  metadata={"description": "a store guide's counter type key"})
-    discount_limit_cny = fields.Integer(allow_none=True, validate=validate.Range(min=0), metadata={
+    discount_limit_cny = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=CNY_MAX), metadata={
         "description": "omit for the role's limit; null = no limit (admin only); a manager may give up to their own"})
 
 
@@ -48,7 +49,7 @@ class UserPatchIn(Schema):
     active = fields.Boolean(metadata={"description": "false: no log-in, tokens and /field connection refused"})
     locale = fields.String(validate=validate.OneOf(LOCALES))
     counter_type = fields.String(allow_none=True, validate=REF)
-    discount_limit_cny = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    discount_limit_cny = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=CNY_MAX))
 
     @validates_schema
     def _something(self, data, **kwargs):

@@ -35,7 +35,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import health, permissions
+from app.services import health, insights, permissions
 from learning import health as hl
 
 log = logging.getLogger(__name__)
@@ -77,21 +77,22 @@ def build(region: Region, week_start: date, *, now: datetime | None = None) -> d
     reps = list(db.session.scalars(select(User).where(User.role == "rep", User.region_id == region.id)
                                    .order_by(User.id)))
     rep_ids = [r.id for r in reps]
-    popups = list(db.session.execute(select(Popup.id, Popup.shown).where(
-        Popup.rep_id.in_(rep_ids), Popup.created_at >= start, Popup.created_at < end))) if rep_ids else []
-    shown = dict(popups)
+    shown = {pid: at for pid, (_, _, at) in insights.cards_shown(rep_ids, start, end).items() if at < end} \
+        if rep_ids else {}
     rated: dict[str, set[str]] = defaultdict(set)
     outcomes: Counter = Counter()
-    if rep_ids:
+    if shown:
         for pid, data in db.session.execute(select(Event.popup_id, Event.data).where(
-                Event.user_id.in_(rep_ids), Event.type == "card_feedback", Event.popup_id.in_(shown))):
+                Event.user_id.in_(rep_ids), Event.type == "card_feedback", Event.popup_id.in_(list(shown)))):
             rated[pid].add(data.get("rating"))
     for (data,) in db.session.execute(select(Event.data).join(Place, Place.id == Event.place_id).where(
             Event.type == "outcome", Place.region_id == region.id, Event.at >= start, Event.at < end)):
         outcomes[data.get("result")] += 1
     used = [pid for pid, r in rated.items() if r & hl.USED_RATINGS]
     titles = _titles(region)
-    tracks = Counter(t for pid in used for t in (shown[pid] or {}).get("talk_tracks") or ())
+    components = dict(db.session.execute(select(Popup.id, Popup.shown).where(Popup.id.in_(used))).tuples().all()) \
+        if used else {}
+    tracks = Counter(t for pid in used for t in (components.get(pid) or {}).get("talk_tracks") or ())
     experiments = list(db.session.scalars(select(Experiment).where(Experiment.region_id == region.id)
                                           .order_by(Experiment.id)))
     decided = [e for e in experiments if e.decided_at and start <= e.decided_at < end]

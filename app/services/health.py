@@ -25,6 +25,7 @@ from app.models import (
     ContentPack,
     Event,
     Grid,
+    PackVersion,
     Place,
     Popup,
     Region,
@@ -231,15 +232,17 @@ def compute(reps: list[User], *, days: int | None = None, now: datetime | None =
         Region.id.in_({rep.region_id for rep in reps})))}
     settings = {rid: settings_of(region) for rid, region in regions.items()}
     longest = days or max((s.lookback_days for s in settings.values()), default=DEFAULT_LOOKBACK_DAYS)
-    records = _records([r.id for r in reps], now - timedelta(days=longest), now)
+    context = max((max(s.windows.proposal_days, s.windows.outcome_days) for s in settings.values()),
+                  default=hl.Windows().proposal_days)
+    records = _records([r.id for r in reps], now - timedelta(days=longest + context), now)
     budget = _budget_places(set(regions))
     tz = local_tz()
     out = []
     for rep in reps:
         s = settings.get(rep.region_id) or defaults()
         since = now - timedelta(days=days or s.lookback_days)
-        mine = [r for r in records.get(rep.id, ()) if r.at >= since]
-        out.append(RepHealth(rep, hl.indicators(mine, now=now, tz=tz, budget_places=budget, windows=s.windows), s))
+        out.append(RepHealth(rep, hl.indicators(records.get(rep.id, ()), now=now, tz=tz, budget_places=budget,
+                                                windows=s.windows, since=since), s))
     return out
 
 
@@ -458,22 +461,31 @@ def _stage_reports(region: Region, since: datetime, now: datetime) -> list[hl.St
             for id_, place_id, at, data in rows if (data or {}).get("stage")]
 
 
-def _helpful_packs(region: Region, settings: Settings, subject: str, stages: list[str]) -> list[dict]:
-    """Packs that may help: the manager's choice for this stage or step, else the region's live packs with
-    talk-tracks for the stage(s)."""
-    packs = list(db.session.scalars(select(ContentPack).where(ContentPack.region_id == region.id)
-                                    .order_by(ContentPack.key)))
+def _helpful_packs(region: Region, settings: Settings, subject: str, stages: list[str], deals: list[int],
+                   limit: int = 3) -> list[dict]:
+    """Packs that may help: the manager's choice for this stage or step (``warnings.packs``); else the live
+    packs of the region whose cards these deals' reps were shown most, with their talk-tracks for the stage(s)
+    — the packs already in use at these clients, pointing at the part that speaks to the shift."""
     chosen = settings.warning_packs.get(subject)
+    shown: dict[int, int] = defaultdict(int)
+    if deals and chosen is None:
+        rows = db.session.execute(select(PackVersion.pack_id).join(Popup, Popup.pack_version_id == PackVersion.id)
+                                  .where(Popup.place_id.in_(deals)))
+        for (pack_id,) in rows:
+            shown[pack_id] += 1
     out = []
-    for pack in packs:
+    for pack in db.session.scalars(select(ContentPack).where(ContentPack.region_id == region.id)
+                                   .order_by(ContentPack.key)):
         version = live_version(pack)
         if version is None or (chosen is not None and pack.key not in chosen):
             continue
         tracks = [t for t in version.body.get("talk_tracks") or () if t.get("stage") in stages]
-        if chosen is not None or tracks:
+        if chosen is not None or (tracks and shown.get(pack.id)):
             out.append({"key": pack.key, "name": pack.name, "version": version.number,
+                        "cards_at_these_deals": shown.get(pack.id, 0),
                         "components": [f"{pack.key}/talk_tracks/{t['id']}" for t in tracks]})
-    return out
+    out.sort(key=lambda p: -p["cards_at_these_deals"])
+    return out if chosen is not None else out[:limit]
 
 
 def _recently_warned(region_id: int, kind: str, subject: str, since: datetime) -> bool:
@@ -518,7 +530,7 @@ def detect_warnings(*, now: datetime | None = None) -> list[RegionWarning]:
                 "deals": [{"place_id": sp.deal, "place": names.get(sp.deal), "days": round(days, 1), "open": is_open,
                            "since": sp.start.isoformat(), "event_ids": list(sp.event_ids)}
                           for sp, days, is_open in shift.recent],
-                "packs": _helpful_packs(region, s, shift.stage, [shift.stage]),
+                "packs": _helpful_packs(region, s, shift.stage, [shift.stage], [sp.deal for sp, *_ in shift.recent]),
                 "why": [{"rule": "warning_stage_longer", "facts": facts}], "tuning": tuning}
             raised.append(RegionWarning(region_id=region.id, kind="stage_longer", evidence=evidence, created_at=now))
         for shift in hl.step_shifts(reports, now=now, tuning=t):
@@ -536,7 +548,7 @@ def detect_warnings(*, now: datetime | None = None) -> list[RegionWarning]:
                             "share": round(shift.history_share, 4)},
                 "deals": [{"place_id": d, "place": names.get(d)} for d in shift.recent_with],
                 "event_ids": list(shift.event_ids),
-                "packs": _helpful_packs(region, s, shift.step, list(shift.stages)),
+                "packs": _helpful_packs(region, s, shift.step, list(shift.stages), list(shift.recent_with)),
                 "why": [{"rule": "warning_step_more_often", "facts": facts}], "tuning": tuning}
             raised.append(RegionWarning(region_id=region.id, kind="step_more_often", evidence=evidence,
                                         created_at=now))

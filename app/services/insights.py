@@ -32,8 +32,9 @@ def district_of(address: str | None) -> str | None:
     return found[1] if found else None
 
 
-def _cards(rep_ids: list[int], since: datetime, now: datetime) -> dict[str, tuple[int, int, datetime]]:
-    """popup id → (rep, place, shown at): pushed popups and cards shown offline, each card once."""
+def cards_shown(rep_ids: list[int], since: datetime, now: datetime) -> dict[str, tuple[int, int, datetime]]:
+    """popup id → (rep, place, shown at) for cards shown from ``since`` to ``now``: pushed popups and cards shown
+    offline, each card once."""
     cards: dict[str, tuple[int, int, datetime]] = {}
     for pid, rep, place, at in db.session.execute(select(Popup.id, Popup.rep_id, Popup.place_id, Popup.created_at)
                                                   .where(Popup.rep_id.in_(rep_ids), Popup.created_at >= since,
@@ -57,7 +58,7 @@ def insights(*, user: User, region_key: str | None = None, days: int = 28, now: 
     if regions is not None:
         query = query.where(User.region_id.in_(regions))
     rep_ids = list(db.session.scalars(query))
-    cards = _cards(rep_ids, since, now) if rep_ids else {}
+    cards = cards_shown(rep_ids, since, now) if rep_ids else {}
     events = list(db.session.execute(
         select(Event.id, Event.user_id, Event.type, Event.at, Event.place_id, Event.popup_id, Event.data)
         .where(Event.user_id.in_(rep_ids), Event.at >= since, Event.at <= now,

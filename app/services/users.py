@@ -28,7 +28,7 @@ from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import ROLE_DISCOUNT_LIMITS_CNY, ROLES, SKILL_LEVELS, CounterType, Grid, Region, User, UserRegion
 from app.services import audit, permissions, versions
-from app.services.auth import hash_password
+from app.services.auth import hash_password, revoke_user_sessions
 
 USERS = "users"
 TARGET = "user"
@@ -414,6 +414,7 @@ def update_user(*, actor: User, user_id: int, data: dict) -> UserView:
         user.active = data["active"]
     if "password" in data:
         user.password_hash = hash_password(data["password"])
+    _end_sessions(user, password_changed="password" in data)
     user.role = role
     user.region_id = region.id if region else None
     user.grid_id = grid.id if grid else None
@@ -431,6 +432,15 @@ def update_user(*, actor: User, user_id: int, data: dict) -> UserView:
     users_changed()
     db.session.commit()
     return view(user)
+
+
+def _end_sessions(user: User, *, password_changed: bool) -> None:
+    """A new password or a deactivation ends every login of the user (docs/security.md): tokens issued before
+    are refused at once, on HTTP and at /field connect."""
+    if password_changed:
+        revoke_user_sessions(user.id, "password_changed")
+    elif not user.active:
+        revoke_user_sessions(user.id, "deactivated")
 
 
 def _keep_manager_regions(user: User, *, old_role: str, old_region_id: int | None) -> None:
@@ -630,9 +640,11 @@ def _apply_import(user: User, values: dict) -> bool:
             changed = True
     if user.role != old_role:
         user.discount_limit_cny = ROLE_DISCOUNT_LIMITS_CNY.get(user.role, 0)
-    if "password" in values and not check_password_hash(user.password_hash, values["password"]):
+    password_changed = "password" in values and not check_password_hash(user.password_hash, values["password"])
+    if password_changed:
         user.password_hash = hash_password(values["password"])
         changed = True
+    _end_sessions(user, password_changed=password_changed)
     _keep_manager_regions(user, old_role=old_role, old_region_id=old_region_id)
     _drop_lost_leadership(user, actor=None)
     return changed

@@ -3,7 +3,8 @@
 // the outbox has been flushed, so the server knows which cards were already shown offline.
 import { io } from "socket.io-client";
 import { reactive } from "vue";
-import { isExpired } from "@/core/api";
+import { isExpired, refreshSession } from "@/core/api";
+import { session } from "@/core/session";
 import { ACK_TIMEOUT_MS, EV_COACHING_CARD, EV_LOCATION, EV_PACK_UPDATED, EV_POPUP, EV_TRACK_RESET, SOCKET_NAMESPACE } from "@/constants";
 
 export const link = reactive({ connected: false, ready: false, error: null });
@@ -26,7 +27,8 @@ export function connect(token, locale, { now = true } = {}) {
   credentials = { token, locale };
   if (!now) return;
   socket = io(SOCKET_NAMESPACE, {
-    auth: { token, locale },
+    // read at every (re)connect: after an hour the access token has been refreshed (core/api.js)
+    auth: (cb) => cb({ token: session.token || token, locale }),
     transports: ["websocket"],
     reconnectionDelay: 1000,
     reconnectionDelayMax: 30000,
@@ -46,7 +48,14 @@ export function connect(token, locale, { now = true } = {}) {
     link.connected = false;
     link.ready = false;
     link.error = err?.data?.error?.code || "network_error";
-    if (isExpired(link.error)) { handlers.expired(link.error); disconnect(); }
+    if (link.error === "token_expired") {
+      const current = socket;
+      refreshSession().then((r) => {
+        if (current !== socket) return; // disconnected or replaced meanwhile
+        if (r.ok) current.connect();
+        else { handlers.expired(r.code); disconnect(); }
+      }).catch(() => {}); // offline: resume() connects (and asks) again
+    } else if (isExpired(link.error)) { handlers.expired(link.error); disconnect(); }
   });
   socket.on(EV_POPUP, (p) => handlers.popup(p));
   socket.on(EV_PACK_UPDATED, (p) => handlers.packUpdated(p));

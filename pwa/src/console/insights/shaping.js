@@ -12,6 +12,12 @@ export function percent(rate) {
   return Number.isInteger(p) ? String(p) : p.toFixed(1);
 }
 
+/** A rate as a message parameter, with its "%" (catalogue messages carry no "%": the server renders them too). */
+export function percentText(rate) {
+  const p = percent(rate);
+  return p === "—" ? p : `${p}%`;
+}
+
 /** A difference of rates in percentage points with its sign ("+35", "−3"). */
 export function points(diff) {
   if (diff == null) return "—";
@@ -33,8 +39,8 @@ export function verdict(exp) {
     const pair = (exp.pairs || []).find((p) => [p.a, p.b].includes(exp.winner) && [p.a, p.b].includes(best.variant));
     const sign = pair && pair.b === exp.winner ? 1 : -1;
     return { key: "winner", params: {
-      winner: exp.winner, rate: percent(win.rate), n: win.exposures ?? 0, k: win.successes ?? 0,
-      other: best.variant ?? "", other_rate: percent(best.rate), other_n: best.exposures ?? 0, other_k: best.successes ?? 0,
+      winner: exp.winner, rate: percentText(win.rate), n: win.exposures ?? 0, k: win.successes ?? 0,
+      other: best.variant ?? "", other_rate: percentText(best.rate), other_n: best.exposures ?? 0, other_k: best.successes ?? 0,
       diff: pair ? points(sign * pair.difference) : points((win.rate ?? 0) - (best.rate ?? 0)),
       lo: pair ? points(sign > 0 ? pair.interval[0] : -pair.interval[1]) : "—",
       hi: pair ? points(sign > 0 ? pair.interval[1] : -pair.interval[0]) : "—",
@@ -192,7 +198,7 @@ export function digestLines(body, { title = (e) => e.talk_track_id, sep = "、" 
   const lines = [];
   const used = body.used || {};
   lines.push({ key: "used", params: { shown: used.cards_shown ?? 0, feedback: used.feedback ?? 0,
-    used: used.used_or_helpful ?? 0, rate: percent(used.rate) } });
+    used: used.used_or_helpful ?? 0, rate: percentText(used.rate) } });
   if (used.top_talk_tracks?.length) {
     lines.push({ key: "top", params: { list: used.top_talk_tracks.slice(0, 3).map((x) => `${x.title} ×${x.used}`).join(sep) } });
   }

@@ -12,7 +12,7 @@ const WINNER = {
 
 describe("verdict", () => {
   it("names the winner, both rates and counts, and the difference with its interval", () => {
-    expect(verdict(WINNER)).toEqual({ key: "winner", params: { winner: "B", rate: "52.4", n: 63, k: 33, other: "A", other_rate: "17.1",
+    expect(verdict(WINNER)).toEqual({ key: "winner", params: { winner: "B", rate: "52.4%", n: 63, k: 33, other: "A", other_rate: "17.1%",
       other_n: 123, other_k: 21, diff: "+35", lo: "+12", hi: "+59", alpha: 0.05 } });
   });
   it("turns the pair around when the winner is its a", () => {
