@@ -217,7 +217,8 @@ def test_a_guide_prices_a_discount_and_asks_for_approval_above_their_limit(site,
     page.fill("[data-testid=compare-discount]", "300")
     page.click("[data-testid=compare-discount-apply]")
     page.wait_for_selector("[data-testid=option-final-price]", timeout=WAIT_MS)
-    statuses = page.eval_on_selector_all("[data-testid=option-discount-status]", "els => els.map(e => e.dataset.status)")
+    statuses = page.eval_on_selector_all("[data-testid=option-discount-status]",
+                                         "els => els.map(e => e.dataset.status)")
     assert statuses == ["within_authority"] * len(options)
     assert page.locator("[data-testid=option-request-approval]").count() == 0
     first = page.locator("[data-testid=compare-option]").first

@@ -3,7 +3,7 @@ winner into a draft under review and the onboarding collection, and who may see 
 
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -61,7 +61,8 @@ def test_every_published_talk_track_with_variants_is_an_experiment_once(app, set
     with app.app_context():
         tracks = set(db.session.scalars(select(Experiment.talk_track_id)))
         published = db.session.scalars(select(PackVersion).where(PackVersion.status == "published")).all()
-        expected = {t["id"] for v in published for t in v.body.get("talk_tracks", []) if len(t.get("variants") or []) > 1}
+        expected = {t["id"] for v in published for t in v.body.get("talk_tracks", [])
+                    if len(t.get("variants") or []) > 1}
         assert tracks == expected and TRACK in tracks
         assert experiments.sync(now=NOW) == []
 

@@ -7,7 +7,6 @@ import shutil
 import sqlite3
 import time
 
-import pytest
 import requests
 import socketio as sio_client
 
@@ -104,8 +103,3 @@ def test_sigkill_then_restart_gives_no_repeated_card_with_redis(demo_template, t
         for stored in store.keys(f"{key}*"):
             store.delete(stored)
 
-
-@pytest.mark.parametrize("backend", ["database"])
-def test_the_state_is_not_written_when_nothing_changed(backend):
-    """Placeholder guard: the batch writes dirty reps only (covered in test_security_field)."""
-    assert backend == "database"

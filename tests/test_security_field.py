@@ -2,6 +2,7 @@
 poison a rep's state, a poisoned state that heals, and oversized or unreadable events answered with an error ack
 on a connection that stays up — with the test client and with a real socket client (docs/security.md)."""
 
+import contextlib
 import shutil
 import sqlite3
 import time
@@ -158,11 +159,9 @@ def real_client(server, token=None, **auth):
     client.on("connect_error", lambda data: refused.append(data), namespace="/field")
     client.on("popup", lambda data: None, namespace="/field")
     client.refused = refused
-    try:
+    with contextlib.suppress(sio_client.exceptions.ConnectionError):  # refused: ``refused`` says why
         client.connect(server["base"], namespaces=["/field"], auth={"token": token, **auth},
                        transports=["websocket"], wait_timeout=10)
-    except sio_client.exceptions.ConnectionError:
-        pass
     return client
 
 

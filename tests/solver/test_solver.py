@@ -196,7 +196,8 @@ def test_three_possible_tells_a_tight_budget_from_a_miss():
     three = Catalog.build([product("E", 199, "economy"), product("S", 399, "standard"), product("P", 1280, "premium")])
     assert three_possible(three, Request(0, 2000, ("血压",)), ("血压",)) is True
     assert three_possible(three, Request(0, 500, ("血压",)), ("血压",)) is False  # only E and S fit
-    falling = Catalog.build([product("P", 199, "premium"), product("S", 399, "standard"), product("E", 1280, "economy")])
+    falling = Catalog.build([product("P", 199, "premium"), product("S", 399, "standard"),
+                             product("E", 1280, "economy")])
     assert three_possible(falling, Request(0, 2000, ("血压",)), ("血压",)) is False  # dearer means a lower tier
     many = Catalog.build([product(f"X{i}", 100 + i, "economy") for i in range(20)])
     assert three_possible(many, Request(0, 10_000, ("血压",)), ("血压",), max_items=16) is None
