@@ -53,9 +53,12 @@ export async function start() {
   document.addEventListener("visibilitychange", onHidden);
   window.addEventListener("pagehide", saveNow);
   connect(session.token, currentLocale(), { now: navigator.onLine });
-  if (navigator.onLine) syncBundle().catch(() => {});
-  if (navigator.onLine && session.user?.role === "rep") refreshCoaching();
-  else app.online = false;
+  if (navigator.onLine) {
+    syncBundle().catch(() => {});
+    if (session.user?.role === "rep") refreshCoaching();
+  } else {
+    app.online = false;
+  }
   refreshTimer = setInterval(() => { if (link.connected) syncBundle().catch(() => {}); }, BUNDLE_REFRESH_MS);
   if (session.user?.role === "rep" || session.user?.role === "manager" || session.user?.role === "admin") startWatching();
 }
