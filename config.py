@@ -93,9 +93,10 @@ class Config:
     JSON_MAX_DEPTH = 32  # arrays/objects nested deeper are refused with 400
     FIELD_EVENT_MAX_BYTES = 1_000_000  # a /field event larger than this gets an error ack (event_too_large) ...
     FIELD_TRANSPORT_MAX_BYTES = 4_000_000  # ... and one beyond this closes the connection (Engine.IO limit)
-    # Fixes judged against the server clock (docs/security.md): dropped as future_timestamp / stale beyond.
-    FIX_MAX_AHEAD_S = 300
-    FIX_MAX_BEHIND_S = 24 * 3600
+    # Fixes judged against the server clock (docs/security.md): dropped as future_timestamp / stale beyond;
+    # None switches a bound off (TestConfig does: tests drive synthetic timelines of fix times).
+    FIX_MAX_AHEAD_S: int | None = 300
+    FIX_MAX_BEHIND_S: int | None = 24 * 3600
     # Fence state saved as it changes: every this many seconds (Redis with REDIS_URL, else rep_fence_states).
     FENCE_STATE_FLUSH_S = 2.0
     FENCE_STATE_KEY = os.environ.get("FENCE_STATE_KEY", "battlemap:fence:")
@@ -148,6 +149,10 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     LOGIN_RATE_LIMIT = (5, 60)
+    # Tests replay days of fixes at chosen times (on-duty hours, dwell minutes); the clock rules have their own
+    # tests (tests/test_security_field.py) and are on in every real server.
+    FIX_MAX_AHEAD_S = None
+    FIX_MAX_BEHIND_S = None
 
 
 def config_from_env():

@@ -26,6 +26,12 @@ def now_ms() -> int:
 
 
 @pytest.fixture
+def config_overrides():
+    """The clock rules of every real server (TestConfig switches them off for synthetic timelines)."""
+    return {"FIX_MAX_AHEAD_S": 300, "FIX_MAX_BEHIND_S": 24 * 3600}
+
+
+@pytest.fixture
 def hospital(app):
     from tests.conftest import place_by_category
 

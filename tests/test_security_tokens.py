@@ -162,7 +162,7 @@ def test_deactivation_revokes_the_tokens_for_good(client, app):
     manager = login(client, "manager@demo.battlemap")
     url = f"/api/v1/users/{rep['user']['id']}"
     assert client.patch(url, json={"active": False}, headers=bearer(manager["token"])).status_code == 200
-    assert_error_shape(client.get(PLACES, headers=bearer(rep["token"])), 401)
+    assert_error_shape(client.get(PLACES, headers=bearer(rep["token"])), 401, "user_inactive")
     assert not connects(app, rep["token"])
     assert client.patch(url, json={"active": True}, headers=bearer(manager["token"])).status_code == 200
     assert_error_shape(client.get(PLACES, headers=bearer(rep["token"])), 401, "token_revoked")

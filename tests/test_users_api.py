@@ -231,7 +231,9 @@ def test_a_deactivated_user_cannot_log_in_and_their_token_stops_working(client, 
     assert_error_shape(auth.login(), 401, "user_inactive")
     assert REP in listed(client, auth, query="?active=false")
     client.patch(f"/api/v1/users/{rep_id}", json={"active": True}, headers=auth.headers(MANAGER))
-    assert client.get("/api/v1/places?lat=31.2&lon=121.45", headers=headers).status_code == 200
+    # the deactivation ended the old login for good (docs/security.md); a new log-in works
+    assert_error_shape(client.get("/api/v1/places?lat=31.2&lon=121.45", headers=headers), 401, "token_revoked")
+    assert client.get("/api/v1/places?lat=31.2&lon=121.45", headers=auth.headers(REP)).status_code == 200
 
 
 def test_a_manager_resets_a_reps_password(client, auth, app):

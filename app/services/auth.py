@@ -198,6 +198,9 @@ def _live_session(data: dict) -> AuthSession:
     if session is None or session.user_id != data["uid"]:
         raise Unauthorized("The token is not valid.", code="token_invalid")
     if session.revoked_at is not None:
+        owner = db.session.get(User, session.user_id)
+        if owner is not None and not owner.active:
+            raise UserInactive()  # the clearer reason while the account stays deactivated
         raise TokenRevoked()
     if session.expires_at <= utcnow():
         raise Unauthorized("The token has expired; log in again.", code="token_expired")

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 import yaml
 from marshmallow import ValidationError
@@ -34,6 +33,7 @@ from app.models import (
 )
 from app.schemas.catalog import FIELDS, LIST_FIELDS, MAX_QTY, PRODUCT_LINES, PROMISE_UNITS, ProductIn
 from app.services import audit, permissions, versions
+from app.services.line_problems import FileInvalid, LineProblem
 
 CATALOG = "catalog"
 PRODUCT = "product"
@@ -46,37 +46,18 @@ def catalog_changed() -> None:
 
 # ───────────── problems, rendered per line ─────────────
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a catalog file or body: where (``line`` 0 = the whole file), which field, why."""
+class Problem(LineProblem):
+    """One thing wrong with a catalog file or body (``line`` 0 = the whole file)."""
 
-    line: int
-    field: str
-    code: str
-    facts: dict = field(default_factory=dict)
-
-    def render(self, locale: str = i18n.DEFAULT_LOCALE) -> str:
-        """``第 3 行 kind：应为 device、accessory、consumable、software、service 之一`` (or in English)."""
-        problem = i18n.message(f"catalog.{self.code}", locale, self.facts)
-        if not self.line:
-            return i18n.message("catalog.at_file", locale, {"problem": problem})
-        where = "catalog.at_line_field" if self.field else "catalog.at_line"
-        return i18n.message(where, locale, {"line": self.line, "field": self.field, "problem": problem})
+    MESSAGES = WHERE = "catalog"
 
 
-class CatalogInvalid(InvalidInput):
+class CatalogInvalid(FileInvalid):
     """The file (or body) breaks rules; nothing was written. ``problems`` say where and why."""
 
     code = "catalog_invalid"
     message = "The catalog has errors; nothing was written."
-
-    def __init__(self, problems: Sequence[Problem], locale: str = i18n.DEFAULT_LOCALE):
-        fields: dict[str, list[str]] = {}
-        for p in problems:
-            key = f"line {p.line}: {p.field}" if p.line else (p.field or "_schema")
-            fields.setdefault(key, []).append(p.render(locale))
-        super().__init__(i18n.message("catalog.summary", locale, {"count": len(problems)}), fields=fields)
-        self.problems = list(problems)
+    SUMMARY = "catalog.summary"
 
 
 # What each field must be: (message code, facts). Used to say, in the user's language, what was expected.

@@ -89,15 +89,20 @@ def clock_drop_reason(ts_ms: int, *, received_ms: int, config) -> str | None:
     """Why a fix dated ``ts_ms`` cannot be used when the server receives it at ``received_ms``:
     ``future_timestamp`` more than ``FIX_MAX_AHEAD_S`` ahead, ``stale`` more than ``FIX_MAX_BEHIND_S`` behind;
     None when it can."""
-    if ts_ms - received_ms > config["FIX_MAX_AHEAD_S"] * 1000:
+    ahead, behind = config.get("FIX_MAX_AHEAD_S"), config.get("FIX_MAX_BEHIND_S")
+    if ahead is not None and ts_ms - received_ms > ahead * 1000:
         return "future_timestamp"
-    if received_ms - ts_ms > config["FIX_MAX_BEHIND_S"] * 1000:
+    if behind is not None and received_ms - ts_ms > behind * 1000:
         return "stale"
     return None
 
 
 def _poisoned(ts: int | None, *, received_ms: int, config) -> bool:
-    return ts is not None and (ts - received_ms > config["FIX_MAX_AHEAD_S"] * 1000 or not 0 <= ts <= TS_MAX_MS)
+    """A last fix time that would drop every later fix: not storable, or beyond ``FIX_MAX_AHEAD_S`` ahead."""
+    if ts is None:
+        return False
+    ahead = config.get("FIX_MAX_AHEAD_S")
+    return not 0 <= ts <= TS_MAX_MS or (ahead is not None and ts - received_ms > ahead * 1000)
 
 
 def heal_rep_state(rep_id: int, *, received_ms: int | None = None) -> bool:
@@ -219,7 +224,7 @@ def _save(rep_ids) -> int:
     if not states:
         return 0
     config = current_app.config
-    future = now_ms() + config["FIX_MAX_AHEAD_S"] * 1000
+    future = now_ms() + config["FIX_MAX_AHEAD_S"] * 1000 if config.get("FIX_MAX_AHEAD_S") is not None else TS_MAX_MS
     if config.get("REDIS_URL"):
         ttl = int(max(config["FENCE_SESSION_GAP_S"], config["FENCE_COOLDOWN_S"]) + 3600)
         pipe = _redis().pipeline(transaction=False)

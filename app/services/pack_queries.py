@@ -178,6 +178,18 @@ def _region(key: str, field_name: str = "region") -> Region:
     return region
 
 
+def _managed_packs(user: User, region_key: str | None):
+    """The packs ``user`` manages, by key — of one region (403 when not theirs) or of all their regions."""
+    permissions.require_manager(user)
+    query = select(ContentPack).order_by(ContentPack.key)
+    if region_key is not None:
+        region = _region(region_key)
+        permissions.require_manager_of(user, region.id)
+        return query.where(ContentPack.region_id == region.id)
+    regions = permissions.managed_region_ids(user)
+    return query if regions is None else query.where(ContentPack.region_id.in_(regions))
+
+
 def list_packs(*, user: User, region_key: str | None = None, zone_type: str | None = None,
                grid_key: str | None = None, status: str | None = None) -> list[PackOverview]:
     """The packs of the regions ``user`` manages (all for an admin), filtered for the console's list.
@@ -187,16 +199,7 @@ def list_packs(*, user: User, region_key: str | None = None, zone_type: str | No
     ``conditions.zone_types`` has it names the pack in ``show``); ``status``: packs with a version in that
     status (``scheduled``: in review with a publishing time).
     """
-    permissions.require_manager(user)
-    query = select(ContentPack).order_by(ContentPack.key)
-    if region_key is not None:
-        region = _region(region_key)
-        permissions.require_manager_of(user, region.id)
-        query = query.where(ContentPack.region_id == region.id)
-    else:
-        regions = permissions.managed_region_ids(user)
-        if regions is not None:
-            query = query.where(ContentPack.region_id.in_(regions))
+    query = _managed_packs(user, region_key)
     if grid_key is not None:
         grid = db.session.scalar(select(Grid).where(Grid.key == grid_key))
         if grid is None:
@@ -266,16 +269,7 @@ def list_components(*, user: User, region_key: str | None = None, kind: str | No
     ``kind`` keeps one component kind; ``q`` keeps components whose id, title or any text contains it
     (case-insensitive). Items: ``{"pack": {"key", "name", "version"}, "kind", "id", "title", "component"}``.
     """
-    permissions.require_manager(user)
-    query = select(ContentPack).order_by(ContentPack.key)
-    if region_key is not None:
-        region = _region(region_key)
-        permissions.require_manager_of(user, region.id)
-        query = query.where(ContentPack.region_id == region.id)
-    else:
-        regions = permissions.managed_region_ids(user)
-        if regions is not None:
-            query = query.where(ContentPack.region_id.in_(regions))
+    query = _managed_packs(user, region_key)
     needle = q.casefold() if q else None
     items = []
     for pack in db.session.scalars(query):

@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from marshmallow import ValidationError, validate
 from sqlalchemy import and_, delete, func, or_, select
@@ -29,6 +29,7 @@ from app.extensions import db
 from app.models import ROLE_DISCOUNT_LIMITS_CNY, ROLES, SKILL_LEVELS, CounterType, Grid, Region, User, UserRegion
 from app.services import audit, permissions, versions
 from app.services.auth import hash_password, revoke_user_sessions
+from app.services.line_problems import FileInvalid, LineProblem
 
 USERS = "users"
 TARGET = "user"
@@ -84,42 +85,24 @@ class WeakPassword(InvalidInput):
         self.detail = {"reasons": list(reasons), "min_length": MIN_PASSWORD_LENGTH}
 
 
-class UsersInvalid(InvalidInput):
-    """A users file breaks rules; nothing was written. ``problems`` say where and why."""
+class Problem(LineProblem):
+    """One thing wrong with a user's data (``line`` 0 = not from a file)."""
 
-    code, message = "users_invalid", "The users file has errors; nothing was written."
-
-    def __init__(self, problems: Sequence[Problem], locale: str = i18n.DEFAULT_LOCALE):
-        fields: dict[str, list[str]] = {}
-        for p in problems:
-            fields.setdefault(f"line {p.line}: {p.field}" if p.line else (p.field or "_schema"), []).append(
-                p.render(locale))
-        super().__init__(i18n.message("team.import.summary", locale, {"count": len(problems)}), fields=fields)
-        self.problems = list(problems)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a user's data: where (``line`` 0 = not from a file), which field, why."""
-
-    line: int
-    field: str
-    code: str
-    facts: dict = field(default_factory=dict)
+    MESSAGES, WHERE = "team.problems", "team.import"
 
     def text(self, locale: str = API_LOCALE) -> str:
         """The problem alone: ``未知的大区 beijing；可选：hangzhou、shanghai``."""
-        facts = self.facts
-        if "reasons" in facts:
-            facts = {**facts, "reasons": [_password_reason(r, locale) for r in facts["reasons"]]}
-        return i18n.message(f"team.problems.{self.code}", locale, facts)
+        if "reasons" not in self.facts:
+            return super().text(locale)
+        facts = {**self.facts, "reasons": [_password_reason(r, locale) for r in self.facts["reasons"]]}
+        return i18n.message(f"{self.MESSAGES}.{self.code}", locale, facts)
 
-    def render(self, locale: str = i18n.DEFAULT_LOCALE) -> str:
-        """With where it is: ``第 3 行 region：未知的大区 beijing；可选：hangzhou、shanghai``."""
-        if not self.line:
-            return i18n.message("team.import.at_file", locale, {"problem": self.text(locale)})
-        where = "team.import.at_line_field" if self.field else "team.import.at_line"
-        return i18n.message(where, locale, {"line": self.line, "field": self.field, "problem": self.text(locale)})
+
+class UsersInvalid(FileInvalid):
+    """A users file breaks rules; nothing was written. ``problems`` say where and why."""
+
+    code, message = "users_invalid", "The users file has errors; nothing was written."
+    SUMMARY = "team.import.summary"
 
 
 def _raise_invalid(problems: Sequence[Problem]) -> None:
