@@ -27,6 +27,22 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _origins(text: str) -> tuple[str, ...]:
+    """``"https://a.example, https://b.example/"`` → ("https://a.example", "https://b.example"): scheme and host
+    lower-cased, no trailing slash, as browsers send ``Origin``."""
+    return tuple(o.strip().rstrip("/").lower() for o in text.split(",") if o.strip())
+
+
+def _duty(text: str) -> dict | None:
+    """``"1-5 09:00-18:00"`` → {"days": [1..5], "start": "09:00", "end": "18:00"} (ISO weekdays); ``"all"`` → None."""
+    if text.strip().lower() == "all":
+        return None
+    days, _, hours = text.strip().partition(" ")
+    first, _, last = days.partition("-")
+    start, _, end = hours.partition("-")
+    return {"days": list(range(int(first), int(last or first) + 1)), "start": start, "end": end}
+
+
 def _hours(text: str) -> tuple[int, int] | None:
     """``"7-21"`` → (7, 21); ``"all"`` → None (every hour)."""
     if text.strip().lower() == "all":
@@ -101,6 +117,14 @@ class Config:
     FENCE_STATE_FLUSH_S = 2.0
     FENCE_STATE_KEY = os.environ.get("FENCE_STATE_KEY", "battlemap:fence:")
     JSON_AS_ASCII = False
+    # Browsers (docs/security.md "Headers" and "CORS"): other sites' pages allowed to call the API and /field
+    # (empty: the app's own origin only); image hosts the map may load tiles from (the tile URL set in the app);
+    # HSTS (seconds) is sent by production only.
+    CORS_ORIGINS = _origins(os.environ.get("CORS_ORIGINS", ""))
+    MAP_TILE_ORIGINS = tuple(os.environ.get(
+        "MAP_TILE_ORIGINS", "https://*.is.autonavi.com https://*.map.gtimg.com https://tile.openstreetmap.org"
+    ).replace(",", " ").split())
+    HSTS_SECONDS: int | None = None
     # Fence settings (see docs/geo.md); fix timestamps drive them, not the wall clock.
     FENCE_EXIT_MARGIN_M = 50.0
     FENCE_COOLDOWN_S = 1800
@@ -111,6 +135,10 @@ class Config:
     FIX_RETENTION_DAYS = 30  # stored fixes (rep_fixes) for the console replay; purged by the scheduler
     # only on-duty fixes are stored: local hours [start, end) in TIMEZONE; None = all (env: "7-21" or "all")
     FIX_STORE_HOURS = _hours(os.environ.get("FIX_STORE_HOURS", "7-21"))
+    # Location only while on duty (docs/privacy.md): the schedule of reps whose region sets none; "all" = always.
+    # Laptop and test installs default to "all" (demos and tests run at any hour); production to weekdays 9–18.
+    DUTY_DEFAULT = _duty(os.environ.get("DUTY_DEFAULT", "1-5 09:00-18:00"))
+    CONTACT_LINK_DAYS = 14  # a contact's own link (docs/privacy.md) expires after this many days
     FIX_FLUSH_S = 2.0  # stored fixes are written in one INSERT every this many seconds ...
     FIX_BUFFER_MAX = 200  # ... or this many fixes, whichever comes first (docs/replay.md)
     # Who is connected to /field now, across processes (a Redis hash when REDIS_URL is set).
@@ -132,9 +160,12 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    DUTY_DEFAULT = _duty(os.environ.get("DUTY_DEFAULT", "all"))
 
 
 class ProductionConfig(Config):
+    HSTS_SECONDS = 31_536_000  # a year; browsers honour it only over HTTPS
+
     @classmethod
     def check(cls) -> None:
         """Refuse to start without a real key: none, the old fixed dev key or a short one."""
@@ -153,6 +184,7 @@ class TestConfig(Config):
     # tests (tests/test_security_field.py) and are on in every real server.
     FIX_MAX_AHEAD_S = None
     FIX_MAX_BEHIND_S = None
+    DUTY_DEFAULT = None  # tests/test_privacy_duty.py sets schedules of its own
 
 
 def config_from_env():

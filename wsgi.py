@@ -3,11 +3,15 @@
 import gc
 import os
 
+from werkzeug.serving import WSGIRequestHandler
+
 from app import create_app
 from app.extensions import socketio
 from config import config_from_env
 
 app = create_app(config_from_env())
+# The built-in server names no software or version in its ``Server`` header (docs/security.md).
+WSGIRequestHandler.version_string = lambda self: "Battlemap"
 
 
 def tune_gc() -> None:

@@ -43,13 +43,13 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app.json = JSONProvider(app)
     app.json.ensure_ascii = False
 
-    from app import cli, errors, realtime
+    from app import cli, errors, realtime, security_headers
     from app.api import bp as api_bp
     from app.api.meta import bp as meta_bp
     from app.extensions import db, limiter, migrate, socketio
     from app.pwa import bp as pwa_bp
     from app.realtime.field import field_packet_class
-    from app.services import geo_state
+    from app.services import geo_state, permissions
 
     db.init_app(app)
     limiter.init_app(app)
@@ -58,7 +58,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         app,
         message_queue=app.config["REDIS_URL"],
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
-        cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
+        cors_allowed_origins=security_headers.socketio_origins(app),  # the one CORS_ORIGINS allow-list
         # events up to the transport limit are read and answered (an oversized one gets an error ack, the
         # connection stays); only beyond it does Engine.IO close the connection
         max_http_buffer_size=app.config["FIELD_TRANSPORT_MAX_BYTES"],
@@ -73,6 +73,8 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     geo_state.init_app(app)
     cli.init_app(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _body_limit)  # before anything reads the body
+    security_headers.init_app(app)  # CORS preflights first of all; the headers on every answer
+    permissions.init_app(app)  # the policy's roles, before any view reads its body
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     return app
 

@@ -2,6 +2,11 @@
 
 Services raise ``AppError`` subclasses; the HTTP edge (here) and the socket edge (``app.realtime``)
 translate them with ``error_body``.
+
+``fields`` is always flat (docs/api.md): ``{"path.to.field": ["message", ...]}``; a list item is named by its
+index in brackets (``talk_tracks[0].objections``, ``data.stops[1].place_id``) and an error of an object as a
+whole sits at the object's own path (``_schema`` at the root). ``flat_fields`` turns marshmallow's nested
+messages (or any nesting a service builds) into that shape; every ``AppError`` applies it.
 """
 
 import logging
@@ -12,6 +17,35 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+
+
+ROOT_FIELD = "_schema"
+
+
+def _child(path: str, key) -> str:
+    if key == ROOT_FIELD:
+        return path
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def flat_fields(fields) -> dict[str, list[str]]:
+    """``fields`` with every nested mapping flattened into one path per key and every value a list of
+    strings (see the module docstring for the path syntax). Idempotent: flat input comes back as it was."""
+    out: dict[str, list[str]] = {}
+    stack = [("", fields or {})]
+    while stack:
+        path, node = stack.pop(0)
+        if isinstance(node, dict):
+            stack[:0] = [(_child(path, k), v) for k, v in node.items()]
+        elif isinstance(node, list | tuple):
+            nested = [v for v in node if isinstance(v, dict | list | tuple)]
+            out.setdefault(path or ROOT_FIELD, []).extend(str(v) for v in node if v not in nested)
+            stack[:0] = [(path, v) for v in nested]
+        else:
+            out.setdefault(path or ROOT_FIELD, []).append(str(node))
+    return {k: v for k, v in out.items() if v}
 
 
 class AppError(Exception):
@@ -28,7 +62,7 @@ class AppError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.code = code or self.code
-        self.fields = fields or {}
+        self.fields = flat_fields(fields)
 
 
 class MalformedInput(AppError):
@@ -60,7 +94,7 @@ class RateLimited(AppError):
 
 
 def error_body(code: str, message: str, fields: dict | None = None, detail: dict | None = None) -> dict:
-    return {"error": {**(detail or {}), "code": code, "message": message, "fields": fields or {}}}
+    return {"error": {**(detail or {}), "code": code, "message": message, "fields": flat_fields(fields)}}
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, detail: dict | None = None):
@@ -92,7 +126,13 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(err: HTTPException):
-        return error_response(err.code or 500, _snake(err.name), err.description or err.name)
+        """werkzeug's errors in the error shape, keeping their headers (a 405's ``Allow`` lists the methods the
+        path answers, as RFC 9110 requires)."""
+        response = error_response(err.code or 500, _snake(err.name), err.description or err.name)
+        for name, value in err.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(RecursionError)
     def handle_too_deep(err: RecursionError):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from app import notifier
 from app.extensions import db
-from app.services import locations, pack_lifecycle
+from app.services import pack_lifecycle, privacy
 from app.services.pack_lifecycle import LiveChange
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,12 @@ def expire_due_versions(now: datetime | None = None) -> list[LiveChange]:
 
 
 def purge_old_fixes(now: datetime | None = None) -> range:
-    """Delete stored location fixes older than ``FIX_RETENTION_DAYS`` (privacy: replay data is kept no longer).
+    """Reduce stored location fixes older than ``FIX_RETENTION_DAYS`` to visit records (per rep, day and place:
+    first enter, last exit) and drop the raw rows (docs/privacy.md).
 
     Returns one item per row deleted, as the other jobs return one per change (``scheduler run --once``
     prints the count)."""
-    return range(locations.purge_fixes(now=now))
+    return range(privacy.reduce_old_fixes(now=now))
 
 
 def judge_experiments(now: datetime | None = None) -> list:
@@ -92,7 +93,7 @@ class JobSpec:
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("packs.publish_due", publish_due_versions, 60, "Publish scheduled content pack versions"),
     JobSpec("packs.expire_due", expire_due_versions, 60, "Expire content pack versions past expires_at"),
-    JobSpec("geo.purge_fixes", purge_old_fixes, 3600, "Delete stored location fixes past FIX_RETENTION_DAYS"),
+    JobSpec("geo.purge_fixes", purge_old_fixes, 3600, "Reduce location fixes past FIX_RETENTION_DAYS to visit records"),
     JobSpec("learning.judge_experiments", judge_experiments, 24 * 3600,
             "Judge talk-track experiments; promote winners into drafts for review"),
     JobSpec("learning.coach_reps", coach_reps, 3600,

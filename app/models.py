@@ -34,6 +34,8 @@ class Region(db.Model):
         default=False, doc="a pack version is published only after a different manager or admin approved it")
     health_settings: Mapped[dict] = mapped_column(
         JSON, default=dict, doc="process-health thresholds and coaching links per indicator (docs/learning.md)")
+    duty_schedule: Mapped[dict | None] = mapped_column(
+        JSON, doc="the reps' default duty schedule {days, start, end} (docs/privacy.md); NULL = DUTY_DEFAULT")
 
 
 class Grid(db.Model):
@@ -75,6 +77,10 @@ class User(db.Model):
 
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True, doc="an inactive user cannot log in or connect")
+    duty_schedule: Mapped[dict | None] = mapped_column(
+        JSON, doc="this rep's own duty schedule (set by a manager); NULL = the region's (docs/privacy.md)")
+    location_on: Mapped[bool] = mapped_column(
+        default=True, doc="the rep's switch in the app: off, no fix is accepted or stored")
 
     region: Mapped[Region | None] = relationship()
     grid: Mapped[Grid | None] = relationship(foreign_keys=[grid_id])
@@ -152,7 +158,9 @@ class ProcurementNotice(db.Model):
 
 
 class Contact(db.Model):
-    """A key contact at a place. ``background`` is personal data: shown only when ``consent`` is true."""
+    """A key contact at a place. ``background`` and ``phone_masked`` are personal data: shown only under a current
+    ``ContactConsent`` for the card's purpose (docs/privacy.md). ``consent`` is the import's flag, read once
+    into a consent record; it decides nothing."""
 
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +172,25 @@ class Contact(db.Model):
     phone_masked: Mapped[str | None] = mapped_column(String(32))
 
     place: Mapped[Place] = relationship(back_populates="contacts")
+    consents: Mapped[list["ContactConsent"]] = relationship(cascade="all, delete-orphan",
+                                                            order_by="ContactConsent.id")
+
+
+class ContactConsent(db.Model):
+    """One consent change of a key contact for one purpose (docs/privacy.md): the newest per purpose is current.
+
+    ``recorded_by_id`` is the user who recorded it; NULL with ``channel`` ``contact_page`` when the contact did it
+    themselves on their own page."""
+
+    __tablename__ = "contact_consents"
+    __table_args__ = (Index("ix_contact_consents_contact_purpose", "contact_id", "purpose", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    granted: Mapped[bool]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CompetitorMove(db.Model):
@@ -387,7 +414,8 @@ class RepFenceState(db.Model):
 
 class RepFix(db.Model):
     """One accepted or dropped location fix of a rep on duty, kept for the console's replay ("why no card at
-    10:05?") for ``FIX_RETENTION_DAYS`` and then purged. ``ts`` is the phone's fix time (ms since epoch)."""
+    10:05?") for ``FIX_RETENTION_DAYS`` and then reduced to ``VisitRecord`` rows (docs/privacy.md). ``ts`` is
+    the phone's fix time (ms since epoch)."""
 
     __tablename__ = "rep_fixes"
     __table_args__ = (Index("ix_rep_fixes_rep_ts", "rep_id", "ts"),)
@@ -399,6 +427,21 @@ class RepFix(db.Model):
     accuracy_m: Mapped[float | None]
     crs: Mapped[str] = mapped_column(String(8), default="wgs84")
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class VisitRecord(db.Model):
+    """What is left of a rep's raw fixes after ``FIX_RETENTION_DAYS``: per day and place, the first fix inside
+    the place's fence and the last (docs/privacy.md)."""
+
+    __tablename__ = "visit_records"
+    __table_args__ = (UniqueConstraint("rep_id", "day", "place_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    day: Mapped[date]
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    first_enter_at: Mapped[datetime]
+    last_exit_at: Mapped[datetime]
+    fixes: Mapped[int] = mapped_column(default=0)
 
 
 class StateVersion(db.Model):

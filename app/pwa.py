@@ -36,6 +36,12 @@ def shared_comparison(token: str):
     return _send("index.html", REVALIDATE)
 
 
+@bp.get("/c/<token>")
+def contact_page(token: str):
+    """A key contact's own page (docs/privacy.md): the shell renders it from /api/v1/public/contacts/<token>."""
+    return _send("index.html", REVALIDATE)
+
+
 @bp.get("/sw.js")
 def service_worker():
     response = _send("sw.js", REVALIDATE, mimetype="text/javascript")

@@ -4,6 +4,17 @@ import vue from "@vitejs/plugin-vue";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 
+// Vant's icon font ships inline (woff2, a data: URL) with a CDN copy as a woff fallback: no CDN here, ever
+// (and the CSP would refuse it) — the fallback is cut from the CSS at build time.
+const noCdnFonts = {
+  name: "battlemap-no-cdn-fonts",
+  enforce: "pre",
+  transform(code, id) {
+    if (!id.endsWith(".css") || !code.includes("alicdn.com")) return null;
+    return { code: code.replace(/,\s*url\((["']?)(https?:)?\/\/at\.alicdn\.com[^)]*\)\s*format\((["'])woff\3\)/g, ""), map: null };
+  },
+};
+
 export default defineConfig({
   base: "/",
   resolve: {
@@ -13,6 +24,7 @@ export default defineConfig({
     },
   },
   plugins: [
+    noCdnFonts,
     vue(),
     VitePWA({
       strategies: "injectManifest",

@@ -42,6 +42,11 @@ def browser():
     executable = chromium_path()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        # Pages bypass the CSP unless a test says otherwise: Playwright's wait_for_function evaluates its
+        # expression with eval, which the site's policy (no 'unsafe-eval', docs/security.md) refuses.
+        # tests/test_security_headers.py drives the app under the real policy (bypass_csp=False).
+        new_context = browser.new_context
+        browser.new_context = lambda **options: new_context(**{"bypass_csp": True, **options})
         yield browser
         browser.close()
 

@@ -255,3 +255,83 @@ def test_a_refused_connection_sends_the_documented_error_shape(spec, app):
     assert "data" in packet, f"connect_error carries no data: {packet}"
     assert_valid(spec, msg["payload"], packet["data"], "the connect_error data")
     assert packet["data"]["error"]["code"] == "token_invalid"
+
+
+# ---- /asyncapi.json: the same document, payload shapes generated from the server's marshmallow schemas ---------
+
+LOCATION_SAMPLES = [
+    {"lat": 31.2, "lon": 121.4}, {"lat": 31.2, "lon": 121.4, "accuracy_m": 12.5}, {"lat": 31.2, "lon": 121.4,
+    "accuracy_m": None}, {"lat": 91, "lon": 121.4}, {"lat": 31.2, "lon": -181}, {"lat": 31.2}, {"lon": 1},
+    {"lat": 31.2, "lon": 121.4, "accuracy_m": -1},
+    {"lat": 31.2, "lon": 121.4, "accuracy_m": 1e8}, {"lat": 31.2, "lon": 121.4, "speed": 3}, {},
+]
+
+
+@pytest.fixture
+def served(client):
+    response = client.get("/asyncapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_asyncapi_json_is_the_yaml_document_with_generated_payloads(served, spec):
+    assert served["asyncapi"].startswith("3.")
+    assert served["operations"] == spec["operations"] and served["channels"] == spec["channels"]
+    assert set(spec["components"]["schemas"]) <= set(served["components"]["schemas"])
+    for name in ("ConnectAuth", "LocationIn", "TrackResetIn"):
+        schema = served["components"]["schemas"][name]
+        assert schema["type"] == "object", name
+        assert all("description" in p for p in schema["properties"].values()), "the yaml's words are kept"
+    location = served["components"]["schemas"]["LocationIn"]
+    assert location["properties"]["accuracy_m"]["maximum"] == 1e7, "a bound only marshmallow knew"
+    assert "oneOf" in location["properties"]["ts"], "the custom timestamp field keeps the yaml's description"
+    for op in served["operations"].values():  # every reference of the served document resolves
+        for ref in op["messages"]:
+            assert resolve(served, ref)["name"]
+
+
+def test_the_served_location_schema_accepts_exactly_what_the_server_accepts(served):
+    """A payload is valid by the document if and only if ``LocationIn`` loads it (``ts`` left out: a field
+    of its own, tested above). marshmallow also reads a number sent as a string ("31.2"), which the document
+    does not promise, so no sample sends one."""
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", **served["components"]["schemas"]["LocationIn"]}
+    schema["properties"] = {k: v for k, v in schema["properties"].items() if k != "ts"}
+    validator = Draft7Validator(schema)
+    for sample in LOCATION_SAMPLES:
+        assert validator.is_valid(sample) == (not LocationIn().validate(sample)), sample
+    track_reset = Draft7Validator(served["components"]["schemas"]["TrackResetIn"])
+    for sample in ({}, {"x": 1}):
+        assert track_reset.is_valid(sample) == (not TrackResetIn().validate(sample)), sample
+
+
+def test_a_pushed_popup_and_a_real_preview_match_the_one_PopupOut(served, field, app, client, auth):
+    """The popup the server pushes over /field and the one the preview answers are both ``PopupOut`` (the preview
+    ``PreviewOut``, its extension): by the schema itself and by the JSON Schema both documents carry."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    from app.schemas.popup import PopupOut, PreviewOut
+    from tests.test_rules import MANAGER, rep_id
+
+    hospital = place_by_category(app, "tier3_hospital")
+    sock = field()
+    assert sock.emit("location", {"lat": hospital.lat, "lon": hospital.lon, "accuracy_m": 10, "ts": T0},
+                     namespace="/field", callback=True)["popups"] == 1
+    [pushed] = [m["args"][0] for m in sock.get_received("/field") if m["name"] == "popup"]
+    preview = client.get(f"/api/v1/preview?rep_id={rep_id(app, 'rep@demo.battlemap')}&place_id={hospital.id}",
+                         headers=auth.headers(MANAGER))
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    previewed = preview.get_json()
+
+    assert PopupOut().validate(pushed) == {}, "exactly PopupOut's fields, each readable"
+    assert PreviewOut().validate(previewed) == {}
+    assert_valid(served, served["components"]["schemas"]["Popup"], pushed, "a pushed popup (/asyncapi.json)")
+    assert set(served["components"]["schemas"]["Popup"]["properties"]) == set(PopupOut().fields)
+
+    spec = APISpec(title="t", version="1", openapi_version="3.1.0", plugins=[MarshmallowPlugin()])
+    spec.components.schema("PreviewOut", schema=PreviewOut)
+    generated = spec.to_dict()["components"]
+    assert_valid({"components": generated}, generated["schemas"]["PreviewOut"], previewed, "a preview")
+    openapi = client.get("/openapi.json").get_json()
+    answer = openapi["paths"]["/api/v1/preview"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/PreviewOut"}

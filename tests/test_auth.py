@@ -13,6 +13,11 @@ def assert_error_shape(response, status: int, code: str | None = None):
     return error
 
 
+def names_field(error: dict, field: str) -> bool:
+    """Does ``error["fields"]`` (flat paths, docs/api.md) name ``field`` itself or something inside it?"""
+    return any(path == field or path.startswith((f"{field}.", f"{field}[")) for path in error["fields"])
+
+
 def test_login_returns_token_and_user(auth):
     """Can a demo rep log in and get a token with their profile?"""
     response = auth.login()

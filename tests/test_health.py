@@ -247,7 +247,7 @@ def test_health_settings_are_validated(client, manager):
 
     wrong_region = put({"coaching_links": {"visit_notes": HZ_LINK}})
     assert wrong_region.status_code == 422
-    assert "visit_notes" in wrong_region.get_json()["error"]["fields"]["coaching_links"]
+    assert "coaching_links.visit_notes" in wrong_region.get_json()["error"]["fields"]
     assert put({"coaching_links": {"visit_notes": "procurement-led-hospitals/talk_tracks/nope"}}).status_code == 422
     assert put({"coaching_links": {"not_an_indicator": LINK}}).status_code == 422
     assert put({"thresholds": {"card_use": {"threshold": 0.6, "green": 0.4}}}).status_code == 422
@@ -306,7 +306,7 @@ def test_an_outcome_may_say_the_deals_stage_and_steps(rep):
     bad = rep.post("/events", {"events": [ev("outcome", utcnow(), place, result="advanced", stage="poc"),
                                           ev("outcome", utcnow(), place, result="advanced", steps=["Security Audit"])]})
     assert [r["status"] for r in bad.get_json()["results"]] == ["rejected", "rejected"]
-    assert [sorted(r["error"]["fields"]["data"]) for r in bad.get_json()["results"]] == [["stage"], ["steps"]]
+    assert [sorted(r["error"]["fields"]) for r in bad.get_json()["results"]] == [["data.stage"], ["data.steps[0]"]]
 
 
 # -- regional early warning --------------------------------------------------------------------------------

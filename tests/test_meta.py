@@ -88,3 +88,19 @@ def test_unknown_api_route_is_json_404(client):
 
 def test_wrong_method_is_json_405(client):
     assert_error_shape(client.get("/api/v1/auth/login"), 405, "method_not_allowed")
+
+
+def test_the_built_client_loads_nothing_from_a_cdn():
+    """No CDN: no font, style or script in pwa/dist points at another host (Vant's CDN woff fallback is cut)."""
+    import pathlib
+
+    dist = pathlib.Path(__file__).resolve().parent.parent / "pwa" / "dist" / "assets"
+    if not dist.exists():
+        from tests.conftest import need_service
+
+        need_service("the built PWA", "pwa/dist is built by make test before pytest runs")
+    css = "".join(p.read_text(encoding="utf-8") for p in dist.glob("*.css"))
+    assert css, "the build has CSS"
+    assert not re.findall(r"url\((['\"]?)(https?:)?//", css), "a stylesheet loads from another host"
+    js = "".join(p.read_text(encoding="utf-8") for p in dist.glob("*.js"))
+    assert "alicdn" not in js and "alicdn" not in css

@@ -405,7 +405,7 @@ def test_schedule_rules(manager):
     error = assert_error_shape(manager.step(number, "schedule", json={
         "publish_at": iso(utcnow() + timedelta(days=2)), "expires_at": iso(utcnow() + timedelta(days=1))}), 422)
     assert "expires_at" in error["fields"]
-    assert_error_shape(manager.step(number, "schedule", json={"publish_at": "next tuesday"}), 422)
+    assert_error_shape(manager.step(number, "schedule", json={"publish_at": "next tuesday"}), 400)
     assert_error_shape(manager.step(number, "schedule", json=["publish_at"]), 400)
     assert_error_shape(manager.step(number, "schedule", json={}), 422)
 

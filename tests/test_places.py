@@ -71,14 +71,14 @@ def test_place_detail_has_recent_notices_and_contacts(client, auth, app):
 
 
 def test_contact_background_hidden_without_consent(client, auth, app):
-    """Is personal background withheld when the contact has not consented?"""
+    """Is personal background withheld when the contact's visit_card consent is withdrawn (docs/privacy.md)?"""
     from app.extensions import db
-    from app.models import Contact
+    from app.models import Contact, ContactConsent
 
     hospital = place_by_category(app, "tier3_hospital")
     with app.app_context():
         contact = db.session.query(Contact).filter_by(place_id=hospital.id).first()
-        contact.consent = False
+        db.session.add(ContactConsent(contact_id=contact.id, purpose="visit_card", channel="phone", granted=False))
         db.session.commit()
         contact_id = contact.id
     body = client.get(f"/api/v1/places/{hospital.id}", headers=auth.headers()).get_json()

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import AuditEntry, Popup, Region, TriggerRule, User, UserRegion
 from app.services.auth import hash_password
 from tests.conftest import place_by_category
-from tests.test_auth import assert_error_shape
+from tests.test_auth import assert_error_shape, names_field
 
 pytestmark = pytest.mark.usefixtures("no_rules")
 
@@ -144,7 +144,7 @@ def test_admin_manages_every_region(client, auth):
 )
 def test_bad_rules_are_refused_with_the_field_at_fault(client, auth, overrides, status, field):
     error = assert_error_shape(create(client, auth, **overrides), status)
-    assert field in error["fields"]
+    assert names_field(error, field), error
 
 
 def test_matching_rule_shapes_the_live_popup_and_says_why(client, auth, app, field):
@@ -322,20 +322,20 @@ def test_preview_with_an_id_beyond_a_database_integer_is_422(client, auth):
 )
 def test_bad_shopper_conditions_are_refused(client, auth, conditions, status):
     error = assert_error_shape(create(client, auth, conditions=conditions), status)
-    assert "conditions" in error["fields"]
+    assert names_field(error, "conditions"), error
 
 
 def test_unknown_shopper_types_are_422_naming_the_valid_ones(client, auth):
     """Is a rule for a shopper type the database does not know refused, on create and on update?"""
     bad = {"shopper": {"types": ["chronic_self_care", "aliens"]}}
     error = assert_error_shape(create(client, auth, event="budget_entered", conditions=bad), 422, "invalid_values")
-    [problem] = error["fields"]["conditions"]["shopper"]["types"]
+    [problem] = error["fields"]["conditions.shopper.types"]
     assert "aliens" in problem and "chronic_self_care" in problem and "buying_for_parents" in problem
     assert "chronic_self_care," not in problem.split("aliens")[0], "only the unknown key is named as unknown"
     rule = create(client, auth).get_json()
     response = client.put(f"/api/v1/rules/{rule['id']}", json=rule_body(conditions=bad),
                           headers=auth.headers(MANAGER))
-    assert "aliens" in assert_error_shape(response, 422)["fields"]["conditions"]["shopper"]["types"][0]
+    assert "aliens" in assert_error_shape(response, 422)["fields"]["conditions.shopper.types"][0]
 
 
 def test_a_shopper_rule_decides_the_guides_talk_track_and_says_why(client, auth):
@@ -388,7 +388,7 @@ def test_a_rule_cannot_show_another_regions_pack_and_the_answer_names_nothing(cl
     missing = assert_error_shape(create(client, auth, show=[{"pack": "no-such-pack", "kind": "talk_tracks",
                                                              "ids": ["wlx-tt-evening-open"]}]), 403, "forbidden")
     assert foreign == missing
-    assert foreign["fields"] == {"show": {"0": {"pack": ["Not a pack of this rule's region."]}}}
+    assert foreign["fields"] == {"show[0].pack": ["Not a pack of this rule's region."]}
     text = str(foreign)
     assert key not in text and "v1" not in text and "hangzhou" not in text
     rule = create(client, auth).get_json()
@@ -404,8 +404,8 @@ def test_a_missing_component_of_an_own_pack_stays_a_precise_422(client, auth):
     show = [{"pack": "procurement-led-hospitals", "kind": "counters", "ids": ["pl-counter-yunyitong-platform"]},
             {"pack": "procurement-led-hospitals", "kind": "talk_tracks", "ids": ["nope", "pl-tt-proposal-vbp"]}]
     error = assert_error_shape(create(client, auth, show=show), 422, "invalid_values")
-    assert list(error["fields"]["show"]) == ["1"]
-    [problem] = error["fields"]["show"]["1"]["ids"]
+    assert list(error["fields"]) == ["show[1].ids"]
+    [problem] = error["fields"]["show[1].ids"]
     assert "nope" in problem and "pl-tt-proposal-vbp" not in problem
 
 

@@ -120,7 +120,7 @@ def test_etag_304_and_plain_body_without_gzip(client, rep_headers):
     """Same content → same version; since or If-None-Match equal to it → 304 with no body; no gzip unless asked."""
     plain = client.get(URL, headers=rep_headers)
     assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
-    assert plain.headers["Cache-Control"] == "no-cache" and "Accept-Encoding" in plain.headers["Vary"]
+    assert plain.headers["Cache-Control"] == "no-store" and "Accept-Encoding" in plain.headers["Vary"]
     version = plain.get_json()["version"]
     assert plain.headers["ETag"] == f'"{version}"'
     body, zipped = fetch(client, rep_headers)

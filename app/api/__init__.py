@@ -36,5 +36,6 @@ import app.api.components  # noqa: E402  (reusable components: docs/packs-api.md
 import app.api.experiments  # noqa: E402  (the learning loop: docs/experiments.md)
 import app.api.health  # noqa: E402  (process health and coaching: docs/learning.md)
 import app.api.insights  # noqa: E402  (dashboard numbers and weekly digests: docs/learning.md)
+import app.api.privacy  # noqa: E402  (duty, location history, contacts' consent: docs/privacy.md)
 import app.api.replay  # noqa: E402, F401  (the console's replay: docs/replay.md)
 from app.api import auth, events, grids, packs, places, products, rules, shares, solutions, sync, users  # noqa: E402, F401

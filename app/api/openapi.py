@@ -69,6 +69,22 @@ from app.schemas.packs import (
     VersionListOut,
 )
 from app.schemas.places import NearbyIn, NearbyOut, PlaceDetailOut
+from app.schemas.popup import PreviewOut
+from app.schemas.privacy import (
+    ConsentIn,
+    ContactErasedOut,
+    ContactExportOut,
+    ContactLinkOut,
+    ContactWithdrawIn,
+    DutyIn,
+    DutyOut,
+    DutyScheduleIn,
+    MyLocationsExportOut,
+    MyLocationsOut,
+    MyLocationsQueryIn,
+    RegionDutyOut,
+    UserDutyOut,
+)
 from app.schemas.replay import ReplayOut, ReplayQueryIn
 from app.schemas.rules import PreviewIn, RuleIn, RuleListOut, RuleOptionsOut, RuleOptionsQueryIn, RuleOut, RuleQueryIn
 from app.schemas.solutions import CompareIn, CompareOut
@@ -85,7 +101,9 @@ ERROR = {
             "properties": {
                 "code": {"type": "string", "example": "invalid_values"},
                 "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": True},
+                "fields": {"type": "object", "description": "Flat: one path per field at fault (docs/api.md), "
+                           "e.g. body.talk_tracks[0].objections, data.stops[1].place_id; _schema for the whole",
+                           "additionalProperties": {"type": "array", "items": {"type": "string"}}},
             },
         }
     },
@@ -276,8 +294,9 @@ OPERATIONS = [
     ("/api/v1/preview", "get", {
         "summary": "What would this rep see at this place now? The popup with its why, nothing recorded",
         "parameters": [{"in": "query", "schema": PreviewIn}],
-        "responses": {"200": {"description": "The popup payload (see docs/socket-events.md) plus preview, rep, at",
-                              **_json({"type": "object"})}, **_errors(400, 401, 403, 404, 422)},
+        "responses": {"200": {"description": "The popup (PopupOut, as /field pushes it: /asyncapi.json) plus "
+                                             "preview, rep, at, local_time, weekday",
+                              **_json(PreviewOut)}, **_errors(400, 401, 403, 404, 422)},
     }),
     # content packs (issue 4)
     ("/api/v1/packs", "get", {
@@ -448,7 +467,9 @@ OPERATIONS = [
         "summary": "The version as pack YAML (as `flask packs export`)",
         "parameters": [_pack_key, _version_number],
         "responses": {"200": {"description": "text/yaml; charset=utf-8",
-                              "content": {"text/yaml": {"schema": {"type": "string"}}}},
+                              "content": {"text/yaml": {"schema": {
+                                  "type": "object", "description": "A pack as YAML (docs/content-packs.md): read, "
+                                  "it is one mapping of the pack's fields"}}}},
                       **_errors(401, 403, 404)},
     }),
     ("/api/v1/packs/{key}/versions/{number}/approve", "post", {
@@ -583,6 +604,77 @@ OPERATIONS = [
     ("/api/v1/onboarding", "get", {
         "summary": "Your region's onboarding collection (新人必修): winning talk-tracks with where they came from",
         "responses": {"200": {"description": "Items, in order", **_json(OnboardingListOut)}, **_errors(401)},
+    }),
+    # privacy (issue 11; docs/privacy.md)
+    ("/api/v1/auth/me/duty", "get", {
+        "summary": "Your location switch and the duty schedule in force; would a fix now be accepted",
+        "responses": {"200": {"description": "Duty", **_json(DutyOut)}, **_errors(401)},
+    }),
+    ("/api/v1/auth/me/duty", "put", {
+        "summary": "Turn your location on or off (off: the app sends no fixes, the server refuses any)",
+        "requestBody": {"required": True, **_json(DutyIn)},
+        "responses": {"200": {"description": "Duty", **_json(DutyOut)}, **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/regions/{key}/duty", "put", {
+        "summary": "Set a region's default duty schedule for its reps (null: the install's default)",
+        "parameters": [_region_key],
+        "requestBody": {"required": True, **_json(DutyScheduleIn)},
+        "responses": {"200": {"description": "The region's schedule", **_json(RegionDutyOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/users/{user_id}/duty", "put", {
+        "summary": "Set one rep's own duty schedule (null: the region's)",
+        "parameters": [_path_id("user_id")],
+        "requestBody": {"required": True, **_json(DutyScheduleIn)},
+        "responses": {"200": {"description": "The rep's schedule", **_json(UserDutyOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/me/locations", "get", {
+        "summary": "Your own stored fixes and visit records of one local day",
+        "parameters": [{"in": "query", "schema": MyLocationsQueryIn}],
+        "responses": {"200": {"description": "Your day", **_json(MyLocationsOut)}, **_errors(400, 401, 422)},
+    }),
+    ("/api/v1/me/locations/export", "get", {
+        "summary": "Everything location-related held about you (JSON download)",
+        "responses": {"200": {"description": "Your location data", **_json(MyLocationsExportOut)},
+                      **_errors(401)},
+    }),
+    ("/api/v1/contacts/{contact_id}/consents", "post", {
+        "summary": "Record a key contact's consent change for one purpose (reps and managers of the region)",
+        "parameters": [_path_id("contact_id")],
+        "requestBody": {"required": True, **_json(ConsentIn)},
+        "responses": {"201": {"description": "What is held about the contact now", **_json(ContactExportOut)},
+                      **_errors(400, 401, 403, 404, 422)},
+    }),
+    ("/api/v1/contacts/{contact_id}/export", "get", {
+        "summary": "Everything held about a key contact and why (managers of the region; JSON download)",
+        "parameters": [_path_id("contact_id")],
+        "responses": {"200": {"description": "The contact's data", **_json(ContactExportOut)},
+                      **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/contacts/{contact_id}", "delete", {
+        "summary": "Erase a key contact (managers of the region); the audit log keeps a tombstone, not the data",
+        "parameters": [_path_id("contact_id")],
+        "responses": {"200": {"description": "The tombstone", **_json(ContactErasedOut)},
+                      **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/contacts/{contact_id}/link", "post", {
+        "summary": "A signed, expiring link to the contact's own page (/c/<token>), to hand over as a QR code",
+        "parameters": [_path_id("contact_id")],
+        "responses": {"201": {"description": "The link", **_json(ContactLinkOut)}, **_errors(401, 403, 404)},
+    }),
+    ("/api/v1/public/contacts/{token}", "get", {
+        "summary": "A contact's own view of what is held about them and why, read without login", "security": [],
+        "parameters": [{"in": "path", "name": "token", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The contact's data", **_json(ContactExportOut)},
+                      **_errors(401, 404)},
+    }),
+    ("/api/v1/public/contacts/{token}/withdraw", "post", {
+        "summary": "The contact withdraws their consent for one purpose, without login", "security": [],
+        "parameters": [{"in": "path", "name": "token", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, **_json(ContactWithdrawIn)},
+        "responses": {"200": {"description": "The contact's data now", **_json(ContactExportOut)},
+                      **_errors(400, 401, 404, 422)},
     }),
 ]
 

@@ -12,7 +12,7 @@ from app.services import sync as sync_service
 
 
 def _headers(version: str) -> dict:
-    return {"ETag": f'"{version}"', "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    return {"ETag": f'"{version}"', "Cache-Control": "no-store", "Vary": "Accept-Encoding"}
 
 
 @bp.get("/sync/bundle")

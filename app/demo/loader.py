@@ -17,6 +17,7 @@ from app.models import (
     ROLE_DISCOUNT_LIMITS_CNY,
     CompetitorMove,
     Contact,
+    ContactConsent,
     CounterType,
     Grid,
     Place,
@@ -32,6 +33,7 @@ from app.models import (
 from app.schemas.rules import RuleIn
 from app.services import catalog, geo_state
 from app.services.auth import hash_password
+from app.services.consents import VISIT_CARD
 from app.services.pack_io import import_pack
 from app.services.pack_queries import packs_changed
 from app.services.rules import add_rule
@@ -109,7 +111,9 @@ def load_demo(*, today: date | None = None, progress: Callable[[Iterable], Itera
         ]
         place.contacts = [
             Contact(name=c["name"], role=c["role"], background=c.get("background", ""),
-                    consent=bool(c.get("consent")), phone_masked=c.get("phone_masked"))
+                    consent=bool(c.get("consent")), phone_masked=c.get("phone_masked"),
+                    consents=[ContactConsent(purpose=VISIT_CARD, channel="import", granted=True)]
+                    if c.get("consent") else [])
             for c in context.get("contacts", [])
         ]
         place.competitor_moves = [

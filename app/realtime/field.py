@@ -10,7 +10,8 @@ Events (see docs/socket-events.md, docs/asyncapi.yaml):
   ``FIX_MAX_AHEAD_S`` ahead is dropped as ``future_timestamp``, more than ``FIX_MAX_BEHIND_S`` behind as
   ``stale``. The rep's facts (skill level, tags…) are read again when a user changed (docs/team.md); a
   deactivated user, or one whose session ended (a password change), gets the error on the next fix and is
-  disconnected.
+  disconnected. A fix while the rep's location switch is off is dropped as ``location_off``, one outside the
+  rep's duty schedule as ``off_duty`` (docs/privacy.md): neither is stored nor makes a card.
 - client → ``track.reset`` ``{}``; ack ``{"ok": true}``: forget the rep's fence track (the laptop simulation
   jumps to a client; the next fix starts a new session, so the fence rules accept it and the card comes).
 - server → ``popup`` to the rep's own room when a fence is entered.
@@ -35,7 +36,7 @@ from app.i18n import normalize_locale
 from app.schemas import load, read_json
 from app.schemas.field import ConnectAuthIn, LocationIn, TrackResetIn
 from app.services import auth as auth_service
-from app.services import geo_state, locations, presence
+from app.services import geo_state, locations, presence, privacy
 from app.services import users as users_service
 from app.services.events import OfflineCards
 from app.services.locations import record_location
@@ -145,6 +146,7 @@ class FieldNamespace(Namespace):
         session["rep"] = dataclasses.replace(rep, locale=locale)
         session["auth_session"] = identity.session_id
         session["users_version"] = seen
+        session["duty"], session["duty_version"] = privacy.duty_of(identity.user), seen
         join_room(notifier.rep_room(identity.user.id))
         presence.connected(identity.user.id)
         geo_state.restore_rep_state(identity.user.id)
@@ -164,6 +166,9 @@ class FieldNamespace(Namespace):
         reason = geo_state.clock_drop_reason(fix["ts"], received_ms=received, config=current_app.config)
         if reason is not None:
             log.info("rep %s: fix at %s dropped (%s, server clock %s)", rep.id, fix["ts"], reason, received)
+            return {"ok": True, "popups": 0, "dropped": reason}
+        reason = _duty(rep.id).refusal(fix["ts"], current_app.config["TIMEZONE"])
+        if reason is not None:  # off duty or the switch off: not stored, no card (docs/privacy.md)
             return {"ok": True, "popups": 0, "dropped": reason}
         geo_state.heal_rep_state(rep.id, received_ms=received)
         if "offline_cards" not in session:
@@ -209,6 +214,16 @@ def _current_rep() -> RepFacts:
         rep = dataclasses.replace(rep_facts(user), locale=rep.locale)
         session["rep"], session["users_version"] = rep, seen
     return rep
+
+
+def _duty(rep_id: int) -> privacy.Duty:
+    """The rep's switch and duty schedule, kept for the connection and read again when users changed (a switch,
+    a schedule: ``users_changed``)."""
+    seen = users_service.users_version()
+    if session.get("duty") is None or session.get("duty_version") != seen:
+        session["duty"] = privacy.duty_of(auth_service.user_by_id(rep_id))
+        session["duty_version"] = seen
+    return session["duty"]
 
 
 def handle_error(err: Exception) -> dict:

@@ -1,7 +1,9 @@
 """marshmallow schemas at the edge. ``load`` is the one way to turn input into validated data.
 
 A value that cannot be read at all (not JSON, not an object, a missing field, a wrong type) is
-*malformed* (400); a value that reads but breaks a rule (a range, min > max) is *invalid* (422).
+*malformed* (400); a value that reads but breaks a rule (a range, min > max) is *invalid* (422). The kind comes
+from the marshmallow error key that produced the message (``Malformed``, ``MALFORMED_KEYS``), never from the
+message text; error ``fields`` are flat paths (``app.errors.flat_fields``, docs/api.md).
 
 Every number and date that reaches the database or date arithmetic has bounds (docs/security.md): the shared
 ``BoundedInteger``, ``BoundedDateTime``, ``BoundedDate`` and ``BoundedList`` below, and ``read_json``, the one
@@ -130,30 +132,75 @@ def read_json(text: str | bytes, *, max_depth: int = DEFAULT_MAX_DEPTH):
         raise MalformedInput(too_deep, fields={"_schema": [too_deep]})
     return value
 
-# Messages marshmallow produces when a value cannot be read as the field's type.
-_STRUCTURAL_KEYS = ("required", "null", "invalid", "type", "format", "invalid_utf8", "special")
+class Malformed(str):
+    """An error message that says a value cannot be *read* (400), not that it breaks a rule (422).
+
+    marshmallow's messages carry no kind, so ``load`` marks the messages of the error keys that mean
+    "unreadable" (``MALFORMED_KEYS``) on every field and schema it loads with, once per schema instance, and
+    classifies an error by whether any of its messages is marked. A validator that wants its message to count
+    as unreadable (a required-one-of check) raises ``malformed("…")``. ``format`` keeps the mark, because
+    ``Field.make_error`` formats the message before raising it.
+    """
+
+    __slots__ = ()
+
+    def format(self, *args, **kwargs):
+        return Malformed(str.format(self, *args, **kwargs))
 
 
-def _structural_messages(schema: Schema) -> set[str]:
-    messages = {str(v) for v in schema.error_messages.values()}
-    stack = list(schema.fields.values())
+def malformed(message: str) -> Malformed:
+    """``message`` marked as a 400 (malformed) message for a ``ValidationError`` raised by hand."""
+    return Malformed(message)
+
+
+MALFORMED_KEYS = frozenset({"required", "null", "invalid", "type", "format", "invalid_utf8", "special"})
+"""The field error keys that mean the value cannot be read as the field's type (400); every other key
+(``validator_failed``, ``range``, ``unknown`` of an enum, …) and every validator's message is a broken rule (422)."""
+_SCHEMA_MALFORMED_KEYS = frozenset({"type", "unknown"})
+"""A schema's own keys: not an object, or a field it does not know (400)."""
+
+
+def _mark(messages: dict, keys: frozenset) -> None:
+    for key in keys & messages.keys():
+        if isinstance(messages[key], str) and not isinstance(messages[key], Malformed):
+            messages[key] = Malformed(messages[key])
+
+
+def _inner_fields(field: fields.Field) -> list[fields.Field]:
+    inner = [getattr(field, name, None) for name in ("inner", "key_field", "value_field")]
+    inner.extend(getattr(field, "tuple_fields", None) or ())
+    return [f for f in inner if isinstance(f, fields.Field)]
+
+
+def _mark_malformed(schema: Schema) -> None:
+    """Mark (``Malformed``) the unreadable-value messages of ``schema``, its fields and everything nested."""
+    schemas = [schema]
+    while schemas:
+        current = schemas.pop()
+        if getattr(current, "_malformed_marked", False):
+            continue
+        current._malformed_marked = True
+        _mark(current.error_messages, _SCHEMA_MALFORMED_KEYS)
+        stack = list(current.fields.values())
+        while stack:
+            field = stack.pop()
+            _mark(field.error_messages, MALFORMED_KEYS)
+            stack.extend(_inner_fields(field))
+            if isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+                schemas.append(field.schema)
+
+
+def _any_malformed(messages) -> bool:
+    stack = [messages]
     while stack:
-        field = stack.pop()
-        messages.update(str(v) for k, v in field.error_messages.items() if k in _STRUCTURAL_KEYS)
-        if isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
-            stack.extend(field.schema.fields.values())
-        inner = getattr(field, "inner", None)
-        if inner is not None:
-            stack.append(inner)
-    return messages
-
-
-def _flatten(messages) -> list[str]:
-    if isinstance(messages, str):
-        return [messages]
-    if isinstance(messages, dict):
-        return [m for v in messages.values() for m in _flatten(v)]
-    return [m for v in messages for m in _flatten(v)]
+        node = stack.pop()
+        if isinstance(node, Malformed):
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return False
 
 
 def _out_of_bounds(value) -> str | None:
@@ -187,12 +234,12 @@ def load(schema: Schema, data):
     """
     if data is None:
         raise MalformedInput("Send a JSON object.", fields={"_schema": ["Send a JSON object."]})
+    _mark_malformed(schema)
     try:
         loaded = schema.load(data)
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        structural = _structural_messages(schema)
-        if any(m in structural for m in _flatten(messages)):
+        if _any_malformed(messages):
             raise MalformedInput(fields=messages) from err
         raise InvalidInput(fields=messages) from err
     except OverflowError as err:

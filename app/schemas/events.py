@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from app.errors import InvalidInput, MalformedInput
 from app.models import STAGES
-from app.schemas import BoundedDate, BoundedDateTime, load
+from app.schemas import BoundedDate, BoundedDateTime, load, malformed
 
 MAX_EVENTS_PER_REQUEST = 500
 COMPONENT_REF = validate.Length(min=1, max=300)
@@ -120,9 +120,9 @@ class EventIn(Strict):
             return
         errors = {}
         if kind[1] and data.get("place_id") is None:
-            errors["place_id"] = ["Missing data for required field."]
+            errors["place_id"] = [malformed("Missing data for required field.")]
         if kind[2] and not data.get("popup_id"):
-            errors["popup_id"] = ["Missing data for required field."]
+            errors["popup_id"] = [malformed("Missing data for required field.")]
         if errors:
             raise ValidationError(errors)
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from app.errors import InvalidInput, MalformedInput
 from app.i18n import LOCALES
 from app.models import PACK_STATUSES
-from app.schemas import DB_INT_MAX, BoundedDateTime, load
+from app.schemas import DB_INT_MAX, BoundedDateTime, load, malformed
 from content_packs import COMPONENT_KINDS, PackSchema
 from content_packs.loader import ROOT, flatten_messages
 
@@ -69,7 +69,7 @@ class _WithBody(Schema):
     @validates_schema
     def _body_or_yaml(self, data, **kwargs):
         if "body" not in data and "yaml" not in data:
-            raise ValidationError(_MISSING, field_name="body")
+            raise ValidationError(malformed(_MISSING), field_name="body")
         if "body" in data and "yaml" in data:
             raise ValidationError("Send body or yaml, not both.", field_name="yaml")
 
@@ -136,7 +136,7 @@ class ValidateIn(Schema):
     @validates_schema
     def _body_or_yaml(self, data, **kwargs):
         if "body" not in data and "yaml" not in data:
-            raise ValidationError(_MISSING, field_name="body")
+            raise ValidationError(malformed(_MISSING), field_name="body")
         if "body" in data and "yaml" in data:
             raise ValidationError("Send body or yaml, not both.", field_name="yaml")
 

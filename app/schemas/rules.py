@@ -4,6 +4,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from app.i18n import LOCALES
 from app.schemas import BoundedDateTime
+from app.schemas.packs import UtcDateTime
 from content_packs import ROLES, SKILL_LEVELS, STAGES
 from content_packs.engine import EVENTS, SHOWABLE_KINDS
 
@@ -100,7 +101,7 @@ class RuleOut(Schema):
     show = fields.List(fields.Dict())
     priority = fields.Integer()
     enabled = fields.Boolean()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()  # RFC 3339 with its offset (…Z), as the OpenAPI date-time format says
 
 
 class RuleListOut(Schema):

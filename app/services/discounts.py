@@ -129,7 +129,8 @@ def request_approval(*, user: User, request: dict, option_key: str, note: str = 
     comparison's own errors (``no_fit``, ``invalid_values``). Commits the pending request and its audit entry.
     """
     discount_cny = request.get("discount_cny") or 0
-    compare_in = {k: v for k, v in request.items() if k != "discount_cny"}
+    # place_id says where the comparison was made (recorded by POST /solutions/compare); it does not change it
+    compare_in = {k: v for k, v in request.items() if k not in ("discount_cny", "place_id")}
     result = solution_service.compare(**{**compare_in, "locale": request.get("locale") or user.locale})
     option = next(o for o in result["options"] if o["key"] == option_key)
     priced = price_option(option, discount_cny=discount_cny, limit_cny=user.discount_limit_cny)

@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, insert
+from sqlalchemy import insert
 
 from app.extensions import db
 from app.models import RepFix, utcnow
@@ -177,8 +177,8 @@ def flush_fixes() -> int:
 
 
 def purge_fixes(*, now: datetime | None = None) -> int:
-    """Delete stored fixes received more than ``FIX_RETENTION_DAYS`` ago; returns how many rows went."""
-    cutoff = (now or utcnow()) - timedelta(days=current_app.config["FIX_RETENTION_DAYS"])
-    deleted = db.session.execute(delete(RepFix).where(RepFix.received_at < cutoff)).rowcount
-    db.session.commit()
-    return deleted or 0
+    """Reduce stored fixes received more than ``FIX_RETENTION_DAYS`` ago to visit records and delete them
+    (``privacy.reduce_old_fixes``); returns how many raw rows went."""
+    from app.services import privacy
+
+    return privacy.reduce_old_fixes(now=now)

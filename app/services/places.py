@@ -10,9 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.models import Place, PlaceCategory, Region
+from app.models import Contact, Place, PlaceCategory, Region
 from app.schemas.imports import PlaceRowIn
-from app.services import versions
+from app.services import consents, versions
 from app.services.geo_state import GEO, bump_version, snapshot
 from content_packs.engine import PlaceFacts, ZoneFacts
 from geo import to_wgs84
@@ -87,7 +87,8 @@ def get_place(place_id: int) -> Place:
     place = db.session.scalar(
         select(Place)
         .where(Place.id == place_id)
-        .options(selectinload(Place.notices), selectinload(Place.contacts), selectinload(Place.competitor_moves))
+        .options(selectinload(Place.notices), selectinload(Place.contacts).selectinload(Contact.consents),
+                 selectinload(Place.competitor_moves))
     )
     if place is None:
         raise NotFound(f"No place with id {place_id}.", code="place_not_found")
@@ -101,7 +102,8 @@ def zone_of(place: Place) -> ZoneFacts | None:
 def context_of(place: Place, *, today: date | None = None) -> dict:
     """The context digest shown to reps: recent procurement notices, contacts (consent-aware), competitor moves.
 
-    A contact's background is personal data: without recorded consent only name and role are shown.
+    A contact's background and phone are personal data: without a current ``visit_card`` consent record
+    (``app.services.consents``) only name and role are shown.
     """
     today = today or date.today()
     since = today - timedelta(days=current_app.config["POPUP_NOTICE_DAYS"])
@@ -123,11 +125,12 @@ def context_of(place: Place, *, today: date | None = None) -> dict:
                 "id": c.id,
                 "name": c.name,
                 "role": c.role,
-                "background": c.background if c.consent else None,
-                "consent": c.consent,
-                "phone_masked": c.phone_masked if c.consent else None,
+                "background": c.background if shown else None,
+                "consent": shown,
+                "phone_masked": c.phone_masked if shown else None,
             }
             for c in place.contacts
+            for shown in (consents.granted(c, consents.VISIT_CARD),)
         ],
         "competitor_moves": [
             {"competitor": m.competitor, "move": m.move, "date": m.observed_on.isoformat()}

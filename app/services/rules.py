@@ -121,7 +121,9 @@ def list_rules(*, user: User, region: str | None = None, event: str | None = Non
     if managed is not None:
         query = query.where(TriggerRule.region_id.in_(managed))
     if region is not None:
-        query = query.where(TriggerRule.region_id == _region_id(region))
+        region_id = _region_id(region)
+        permissions.require_manager_of(user, region_id, "rules", "list")  # another region's: 403, like packs
+        query = query.where(TriggerRule.region_id == region_id)
     if event is not None:
         query = query.where(TriggerRule.event == event)
     return [_view(r) for r in db.session.scalars(query)]

@@ -38,7 +38,7 @@ def create_share(*, user: User, data: dict) -> ComparisonShare:
     """Run the comparison for ``data`` (a loaded ``CompareIn``) and store its snapshot under a new token."""
     # The shopper sees list prices: a discount is the guide's to offer (and, above their authority, to have
     # approved) before anything is shown as the price.
-    data = {k: v for k, v in data.items() if k != "discount_cny"}
+    data = {k: v for k, v in data.items() if k not in ("discount_cny", "place_id")}
     result = solutions.compare(**{**data, "locale": data.get("locale") or user.locale})
     now = utcnow()
     share = ComparisonShare(token=secrets.token_urlsafe(16), created_by_id=user.id, created_at=now,

@@ -6,10 +6,12 @@
 // `card_shown_offline` event tells the server (the outbox is flushed before fixes flow again, so the server
 // never pushes that card a second time).
 import { computed, nextTick, reactive, shallowRef, watch } from "vue";
+import { api } from "@/core/api";
 import { composeCard } from "@/core/card";
 import { db, kvGet, kvSet, plain } from "@/core/db";
 import { buildPlaceIndex, DEFAULT_FENCE_SETTINGS, FenceTracker, haversineM } from "@/core/fence";
 import { newId, record } from "@/core/outbox";
+import { withinDuty } from "@/rep/duty";
 import { link, resetTrack, sendFix } from "@/core/socket";
 import { bundle } from "@/core/sync";
 import { FENCE_STATE_SAVE_MS, NEARBY_RADIUS_M } from "@/constants";
@@ -22,7 +24,32 @@ export const field = reactive({
   cardOpen: false,
   dwellPlaceId: null, // a dwell the rep may confirm as a check-in
   shownToday: 0,
+  // The rep's location switch and duty (GET /auth/me/duty, docs/privacy.md): off, no fix leaves the phone.
+  duty: { location_on: true, on_duty: true, reason: null, schedule: null, loaded: false },
 });
+
+/** Read the switch and the schedule in force (kept as it was when offline). */
+export async function loadDuty() {
+  try {
+    Object.assign(field.duty, await api("/auth/me/duty"), { loaded: true });
+  } catch { /* offline: the last known state stands */ }
+  return field.duty;
+}
+
+/** The rep's switch: off stops sending fixes at once (the server refuses any as location_off, too). */
+export async function setLocationOn(on) {
+  const previous = field.duty.location_on;
+  field.duty.location_on = on;
+  try {
+    Object.assign(field.duty, await api("/auth/me/duty", { method: "PUT", body: { location_on: on } }), { loaded: true });
+  } catch (err) {
+    field.duty.location_on = previous;
+    throw err;
+  }
+  if (!on) field.drop = "location_off";
+  else if (field.drop === "location_off") field.drop = null;
+  return field.duty;
+}
 
 const tracker = shallowRef(new FenceTracker(DEFAULT_FENCE_SETTINGS));
 let index = buildPlaceIndex([]);
@@ -176,6 +203,12 @@ export function previewCard(placeId) {
 
 /** One fix, from the GPS or the simulation. */
 export async function handleFix(fix) {
+  if (!field.duty.location_on) { field.drop = "location_off"; return; } // nothing sent, nothing decided
+  if (!withinDuty(field.duty.schedule, fix.ts_ms, field.duty.timezone)) {
+    Object.assign(field, { drop: "off_duty" });
+    Object.assign(field.duty, { on_duty: false, reason: "off_duty" });
+    return;
+  }
   performance.mark("bm-fix");
   field.position = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m, ts_ms: fix.ts_ms };
   afterPaint(() => { nearbyAnchor.value = field.position; });
@@ -188,6 +221,11 @@ export async function handleFix(fix) {
     const ack = await sendFix(fix);
     if (ack) {
       field.drop = ack.dropped || null;
+      if (ack.dropped === "off_duty" || ack.dropped === "location_off") {
+        Object.assign(field.duty, { on_duty: false, reason: ack.dropped });
+      } else if (!ack.dropped) {
+        Object.assign(field.duty, { on_duty: true, reason: null });
+      }
       return;
     }
   }
@@ -240,6 +278,7 @@ export async function resetField() {
   stopWatching();
   tracker.value.forget();
   Object.assign(field, { position: null, location: "off", drop: null, card: null, cardOpen: false, dwellPlaceId: null, shownToday: 0 });
+  Object.assign(field.duty, { location_on: true, on_duty: true, reason: null, schedule: null, loaded: false });
   nearbyAnchor.value = null;
   lastShown.clear();
   cardListeners = [];
