@@ -1,7 +1,7 @@
 // The people the console picks from (the preview's and the replay's rep, a grid's leader): `GET /users`, one
 // request per filter, kept for the session; an older server without /users gives an empty list (the screens
 // then ask for a rep's number instead).
-import { reactive } from "vue";
+import { reactive, ref } from "vue";
 import { api } from "@/core/api";
 
 export const people = reactive({ missing: false });
@@ -60,4 +60,26 @@ export function personLabel(user, t, names = {}) {
   if (user.grid) parts.push(names[user.grid] || user.grid);
   if (user.active === false) parts.push(t("app.console.team.inactive"));
   return parts.join(" · ");
+}
+
+/**
+ * The reps a console screen picks from (the preview's and the replay's): `reps` by name, grid names for their
+ * labels, and `loaded` once the answer (or the failure: then no reps) is in. Call `load()` when mounted.
+ */
+export function useRepPicker() {
+  const reps = ref([]);
+  const grids = ref({});
+  const loaded = ref(false);
+  async function load() {
+    try {
+      const [users, names] = await Promise.all([loadUsers({ role: "rep" }), gridNames()]);
+      reps.value = [...users].sort(byName);
+      grids.value = names;
+    } catch {
+      reps.value = [];
+    }
+    loaded.value = true;
+    return reps.value;
+  }
+  return { reps, grids, loaded, load };
 }
